@@ -1,0 +1,5 @@
+import type { Migration } from '@orderflow/service-kit';
+import { createNotifications } from './001-create-notifications';
+
+/** Every migration of the notifications database, oldest first. */
+export const migrations: readonly Migration[] = [createNotifications];

@@ -1,0 +1,21 @@
+// Deliveries from the sidecar. The route is named in the declarative
+// Subscription (components/subscription-payment-topic.yaml); the answer's
+// `status` tells the sidecar what to do with the message.
+import type { Router } from 'express';
+import { traceHeaders } from '@orderflow/service-kit';
+import { handlePaymentConfirmed, type HandlerDeps } from '../domain/handle-payment-confirmed';
+
+export const PAYMENT_CONFIRMED_ROUTE = '/events/payment-confirmed';
+
+export function eventRoutes(deps: HandlerDeps) {
+  return (router: Router) => {
+    router.post(PAYMENT_CONFIRMED_ROUTE, async (req, res) => {
+      const verdict = await handlePaymentConfirmed(req.body, deps, { traceHeaders: traceHeaders(req) });
+      const eventId = (req.body as { id?: unknown } | undefined)?.id;
+      const level = verdict.status === 'SUCCESS' ? 'info' : 'warn';
+      res.locals.log[level]({ eventId, verdict: verdict.status, reason: verdict.reason }, 'payment.confirmed delivery handled');
+      // RETRY with a 2xx is Dapr's documented way to ask for redelivery without it counting as an app crash.
+      res.status(200).json({ status: verdict.status });
+    });
+  };
+}

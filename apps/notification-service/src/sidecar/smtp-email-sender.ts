@@ -1,0 +1,44 @@
+// Sends e-mail through our sidecar's SMTP output binding. The SMTP server's
+// address and credentials live in the component (components/email-binding.yaml),
+// never here.
+import { describeSidecarAnswer, type SidecarClient } from '@orderflow/service-kit';
+import type { EmailSender } from '../domain/email-sender';
+import type { Email } from '../domain/notification';
+
+export class DaprSmtpEmailSender implements EmailSender {
+  /** The tail of the queue of sends; see send(). */
+  private lastSend: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sidecar: SidecarClient,
+    private readonly options: { bindingName: string; from: string },
+  ) {}
+
+  /**
+   * Dapr 1.18's SMTP binding (components-contrib bindings/smtp, mergeWithRequestMetadata)
+   * writes each request's metadata into the component's one shared settings
+   * object before composing the message. Two sends at once through the same
+   * sidecar can therefore swap recipients: one customer's confirmation could go
+   * to another. So this app sends through its sidecar one e-mail at a time, and
+   * every request sets every field it relies on. Each replica has its own
+   * sidecar, so replicas still send side by side.
+   */
+  send(email: Email, context: { traceHeaders?: Record<string, string | undefined> } = {}): Promise<void> {
+    const sent = this.lastSend.then(() => this.sendNow(email, context));
+    this.lastSend = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async sendNow(email: Email, context: { traceHeaders?: Record<string, string | undefined> }): Promise<void> {
+    const response = await this.sidecar.invokeBinding(
+      this.options.bindingName,
+      'create',
+      email.html,
+      { emailFrom: this.options.from, emailTo: email.to, subject: email.subject },
+      { headers: context.traceHeaders },
+    );
+    if (response.status < 200 || response.status >= 300) {
+      throw new Error(`SMTP binding refused the e-mail: ${describeSidecarAnswer(response)}`);
+    }
+  }
+}

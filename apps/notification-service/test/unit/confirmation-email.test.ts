@@ -1,0 +1,37 @@
+import { confirmationEmail, escapeHtml } from '../../src/domain/confirmation-email';
+
+const payment = {
+  paymentId: '6f1c2f3e-0000-4000-8000-000000000001',
+  orderReference: 'ORD-ABC',
+  amount: '49.90',
+  currency: 'EUR',
+  paymentMethod: 'VISA' as const,
+  customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+  confirmedAt: '2026-11-25T10:00:00.000Z',
+};
+
+describe('the confirmation e-mail', () => {
+  it('is addressed to the customer and names the order and the amount', () => {
+    const email = confirmationEmail(payment);
+    expect(email.to).toBe('ada@example.com');
+    expect(email.subject).toBe('Payment confirmed for order ORD-ABC');
+    expect(email.html).toContain('ORD-ABC');
+    expect(email.html).toContain('49.90 EUR');
+    expect(email.html).toContain('Hello Ada Lovelace');
+  });
+
+  it('shows a customer named <script> as text, never as markup', () => {
+    const email = confirmationEmail({
+      ...payment,
+      customer: { ...payment.customer, firstName: '<script>alert(1)</script>', lastName: '"O\'Brien" & <b>' },
+    });
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).not.toContain('<b>');
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(email.html).toContain('&quot;O&#39;Brien&quot; &amp; &lt;b&gt;');
+  });
+
+  it('escapes the five HTML-significant characters', () => {
+    expect(escapeHtml(`<>&"'`)).toBe('&lt;&gt;&amp;&quot;&#39;');
+  });
+});

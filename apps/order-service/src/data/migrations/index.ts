@@ -1,0 +1,5 @@
+import type { Migration } from '@orderflow/service-kit';
+import { createOrders } from './001-create-orders';
+
+/** Every migration of the orders database, oldest first. */
+export const migrations: readonly Migration[] = [createOrders];

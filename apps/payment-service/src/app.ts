@@ -1,0 +1,23 @@
+// Builds payment-service's HTTP app from its dependencies, without listening.
+import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
+import type { PaymentRepository } from './domain/payment-repository';
+import { paymentRoutes } from './http/payment-routes';
+
+export interface PaymentAppDeps {
+  db: Knex;
+  payments: PaymentRepository;
+  onPaymentRecorded: () => void;
+  logger: Logger;
+  bodyLimit: string;
+  appApiToken?: string | undefined;
+}
+
+export function buildPaymentApp(deps: PaymentAppDeps) {
+  return createHttpApp({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    appApiToken: deps.appApiToken,
+    readiness: () => databaseAnswers(deps.db),
+    routes: paymentRoutes({ payments: deps.payments, onPaymentRecorded: deps.onPaymentRecorded }),
+  });
+}

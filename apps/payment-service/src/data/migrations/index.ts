@@ -1,0 +1,5 @@
+import type { Migration } from '@orderflow/service-kit';
+import { createPayments } from './001-create-payments';
+
+/** Every migration of the payments database, oldest first. */
+export const migrations: readonly Migration[] = [createPayments];

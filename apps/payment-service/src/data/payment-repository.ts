@@ -1,0 +1,126 @@
+import type { Knex } from '@orderflow/service-kit';
+import type { PaymentMethod } from '@orderflow/contracts';
+import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
+import type { Outbox, PaymentRepository, PendingOutboxEvent, PublishReport } from '../domain/payment-repository';
+
+interface PaymentRow {
+  id: string;
+  order_reference: string;
+  amount: string;
+  currency: string;
+  payment_method: PaymentMethod;
+  status: 'CONFIRMED';
+  customer_id: string;
+  customer_first_name: string;
+  customer_last_name: string;
+  customer_email: string;
+  created_at: Date;
+}
+
+function toRow(payment: Payment): PaymentRow {
+  return {
+    id: payment.id,
+    order_reference: payment.orderReference,
+    amount: payment.amount,
+    currency: payment.currency,
+    payment_method: payment.paymentMethod,
+    status: payment.status,
+    customer_id: payment.customer.id,
+    customer_first_name: payment.customer.firstName,
+    customer_last_name: payment.customer.lastName,
+    customer_email: payment.customer.email,
+    created_at: payment.createdAt,
+  };
+}
+
+function fromRow(row: PaymentRow): Payment {
+  return {
+    id: row.id,
+    orderReference: row.order_reference,
+    amount: row.amount,
+    currency: row.currency.trim(),
+    paymentMethod: row.payment_method,
+    status: row.status,
+    customer: {
+      id: row.customer_id,
+      firstName: row.customer_first_name,
+      lastName: row.customer_last_name,
+      email: row.customer_email,
+    },
+    createdAt: row.created_at,
+  };
+}
+
+export class KnexPaymentRepository implements PaymentRepository, Outbox {
+  constructor(private readonly db: Knex) {}
+
+  async recordOnce(payment: Payment, event: OutboxEvent): Promise<{ payment: Payment; created: boolean }> {
+    return this.db.transaction(async (trx) => {
+      // ON CONFLICT instead of check-then-insert: two concurrent retries of one
+      // request cannot both insert; the loser waits for the winner and sees its row.
+      const inserted: PaymentRow[] = await trx('payments')
+        .insert(toRow(payment))
+        .onConflict('order_reference')
+        .ignore()
+        .returning('*');
+      const row = inserted[0];
+      if (row) {
+        await trx('outbox_events').insert({
+          event_id: event.cloudEvent.id,
+          topic: event.topic,
+          partition_key: event.partitionKey,
+          cloud_event: JSON.stringify(event.cloudEvent),
+        });
+        return { payment: fromRow(row), created: true };
+      }
+      const existing: PaymentRow = await trx('payments').where({ order_reference: payment.orderReference }).first();
+      return { payment: fromRow(existing), created: false };
+    });
+  }
+
+  async findById(id: string): Promise<Payment | undefined> {
+    const row: PaymentRow | undefined = await this.db('payments').where({ id }).first();
+    return row && fromRow(row);
+  }
+
+  async findByOrderReference(orderReference: string): Promise<Payment[]> {
+    const rows: PaymentRow[] = await this.db('payments').where({ order_reference: orderReference }).orderBy('created_at');
+    return rows.map(fromRow);
+  }
+
+  async relayBatch(limit: number, publish: (events: PendingOutboxEvent[]) => Promise<PublishReport>): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      // SKIP LOCKED: several replicas relay side by side without taking the same rows.
+      const rows: { id: string; topic: string; partition_key: string; cloud_event: CloudEvent<unknown> }[] = await trx(
+        'outbox_events',
+      )
+        .select('id', 'topic', 'partition_key', 'cloud_event')
+        .whereNull('published_at')
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked();
+      if (rows.length === 0) return 0;
+      const events = rows.map((row) => ({
+        id: row.id,
+        topic: row.topic,
+        partitionKey: row.partition_key,
+        cloudEvent: row.cloud_event,
+      }));
+      const { publishedIds, error } = await publish(events);
+      if (publishedIds.length > 0) {
+        await trx('outbox_events').whereIn('id', publishedIds).update({ published_at: trx.fn.now(), last_error: null });
+      }
+      const notPublished = events.filter((event) => !publishedIds.includes(event.id)).map((event) => event.id);
+      if (notPublished.length > 0) {
+        await trx('outbox_events')
+          .whereIn('id', notPublished)
+          .update({
+            attempts: trx.raw('attempts + 1'),
+            last_error: error ?? 'not published',
+          });
+      }
+      return publishedIds.length;
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { orderReferenceSchema, paymentRequestSchema } from '@orderflow/contracts';
+import { AppError, parseInput } from '@orderflow/service-kit';
+import type { Router } from 'express';
+import { z } from 'zod';
+import type { Payment } from '../domain/payment';
+import type { PaymentRepository } from '../domain/payment-repository';
+import { recordPayment } from '../domain/record-payment';
+
+export interface PaymentRouteDeps {
+  payments: PaymentRepository;
+  /** Called after a new payment committed, so its event goes out now rather than at the next poll. */
+  onPaymentRecorded: () => void;
+}
+
+const paymentIdParamSchema = z.strictObject({ id: z.uuid('is not a payment id') });
+const listPaymentsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
+
+/** The payment as the API shows it. */
+export function paymentView(payment: Payment) {
+  return {
+    id: payment.id,
+    orderReference: payment.orderReference,
+    amount: payment.amount,
+    currency: payment.currency,
+    paymentMethod: payment.paymentMethod,
+    status: payment.status,
+    createdAt: payment.createdAt.toISOString(),
+  };
+}
+
+export function paymentRoutes(deps: PaymentRouteDeps) {
+  return (router: Router) => {
+    router.post('/payments', async (req, res) => {
+      const request = parseInput(paymentRequestSchema, req.body);
+      const { payment, created } = await recordPayment(request, deps.payments);
+      if (created) deps.onPaymentRecorded();
+      res.location(`/payments/${payment.id}`);
+      res.status(created ? 201 : 200).json(paymentView(payment));
+    });
+
+    router.get('/payments/:id', async (req, res) => {
+      const { id } = parseInput(paymentIdParamSchema, req.params);
+      const payment = await deps.payments.findById(id);
+      if (!payment) throw new AppError('not_found', { detail: `no payment ${id}` });
+      res.json(paymentView(payment));
+    });
+
+    router.get('/payments', async (req, res) => {
+      const { orderReference } = parseInput(listPaymentsQuerySchema, req.query);
+      const payments = await deps.payments.findByOrderReference(orderReference);
+      res.json({ items: payments.map(paymentView) });
+    });
+  };
+}

@@ -1,0 +1,8 @@
+// Applies the payments database's migrations and exits (the Kubernetes Job runs this).
+import { createLogger, runMigrationCommand } from '@orderflow/service-kit';
+import { loadPaymentServiceConfig } from './config';
+import { migrations } from './data/migrations';
+
+const config = loadPaymentServiceConfig();
+const logger = createLogger('payment-service', config.LOG_LEVEL);
+runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, migrations });

@@ -1,0 +1,5 @@
+export * from './money';
+export * from './currency';
+export * from './customer';
+export * from './payment-request';
+export * from './payment-confirmed';

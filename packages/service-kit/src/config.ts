@@ -1,0 +1,48 @@
+// Every service reads its configuration from the environment once, at start,
+// through one zod schema; a bad value stops the process with a message that
+// names the variable, instead of failing later on first use.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Variables every service reads. Defaults are for local development only. */
+export function commonEnv(defaults: { appPort: number; daprHttpPort: number; databaseUrl: string }) {
+  return {
+    /** Where the app listens; `dapr run` passes APP_PORT too. */
+    APP_PORT: port(defaults.appPort),
+    /** The app listens on loopback by default: only its sidecar talks to it. */
+    APP_HOST: z.string().default('127.0.0.1'),
+    /** The sidecar's HTTP port; `dapr run` sets DAPR_HTTP_PORT for the app. */
+    DAPR_HTTP_PORT: port(defaults.daprHttpPort),
+    DAPR_HOST: z.string().default('127.0.0.1'),
+    /** Sent to the sidecar as `dapr-api-token` when set (the sidecar's DAPR_API_TOKEN). */
+    DAPR_API_TOKEN: z.string().optional(),
+    /** When set, the app refuses requests that lack it as `dapr-api-token` (health probes excepted). */
+    APP_API_TOKEN: z.string().optional(),
+    /** Development default: the local cluster's dev-only password. Set it in production. */
+    DATABASE_URL: z.string().url().default(defaults.databaseUrl),
+    DATABASE_POOL_MAX: positiveInt(10),
+    /** Apply pending migrations at start (in Kubernetes a Job does it instead). */
+    MIGRATE_ON_START: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long SIGTERM waits for in-flight work before exiting anyway. */
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    /** Largest accepted request body. */
+    BODY_LIMIT: z.string().default('64kb'),
+  };
+}
+
+export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration in the environment:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,68 @@
+// Knex set-up shared by the services. Each service owns one database and its
+// own migrations; this module knows nothing about their tables.
+import knexFactory, { type Knex } from 'knex';
+
+export type { Knex };
+
+// node-postgres returns NUMERIC (money) as a string, so amounts stay exact from
+// the column to the wire; nothing here parses them into numbers.
+
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export function createDatabase(connectionString: string, poolMax: number): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString, application_name: process.env.OTEL_SERVICE_NAME },
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 5_000,
+  });
+}
+
+/** Applies pending migrations from an explicit list (no file globbing, so the build output is all we need). */
+export async function migrate(db: Knex, migrations: readonly Migration[]): Promise<string[]> {
+  const source: Knex.MigrationSource<Migration> = {
+    getMigrations: async () => [...migrations],
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => migration,
+  };
+  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}
+
+export async function rollbackAll(db: Knex, migrations: readonly Migration[]): Promise<void> {
+  const source: Knex.MigrationSource<Migration> = {
+    getMigrations: async () => [...migrations],
+    getMigrationName: (migration) => migration.name,
+    getMigration: async (migration) => migration,
+  };
+  await db.migrate.rollback({ migrationSource: source }, true);
+}
+
+/** PostgreSQL's SQLSTATE for a unique-constraint violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}
+
+export async function databaseAnswers(db: Knex): Promise<void> {
+  await db.raw('select 1');
+}
+
+/** The body of each service's `migrate` command: apply, report, exit non-zero on failure. */
+export function runMigrationCommand(options: {
+  log: (message: string) => void;
+  databaseUrl: string;
+  migrations: readonly Migration[];
+}): void {
+  const db = createDatabase(options.databaseUrl, 1);
+  migrate(db, options.migrations)
+    .then((applied) => options.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database already up to date'))
+    .catch((error: unknown) => {
+      process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => db.destroy());
+}

@@ -1,0 +1,147 @@
+// The Express app every service is built on: security headers, JSON-only
+// bodies with a size limit, health probes, the optional app API token, one
+// log line per request with its trace id, and one error middleware that turns
+// every failure into application/problem+json. Services add only their routes.
+import { timingSafeEqual } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from './logger';
+import { AppError, toProblem } from './errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Largest accepted body, e.g. "64kb". */
+  bodyLimit: string;
+  /** When set, every request but the health probes must carry it as `dapr-api-token`. */
+  appApiToken?: string | undefined;
+  /** Resolves when the service can do its work (its database answers); rejects otherwise. */
+  readiness: () => Promise<void>;
+  routes: (router: Router) => void;
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    log: Logger;
+    traceId?: string;
+  }
+}
+
+/** W3C trace context: `00-<trace id>-<span id>-<flags>`. Dapr propagates it on every hop. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  const match = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(traceparent ?? '');
+  return match?.[1];
+}
+
+/** Headers to pass on to the sidecar so Dapr keeps the same trace. */
+export function traceHeaders(request: Request): Record<string, string | undefined> {
+  return { traceparent: request.header('traceparent'), tracestate: request.header('tracestate') };
+}
+
+export function createHttpApp(options: HttpAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(requestLogging(options.logger));
+
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'live' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    try {
+      await options.readiness();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.locals.log.warn({ err: error }, 'not ready');
+      res.status(503).type(PROBLEM_CONTENT_TYPE).json(toProblem(new AppError('unavailable', { detail: 'the database does not answer' })));
+    }
+  });
+
+  if (options.appApiToken) app.use(requireApiToken(options.appApiToken));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: options.bodyLimit, strict: true, type: JSON_TYPES }));
+
+  const router = express.Router();
+  options.routes(router);
+  app.use(router);
+
+  app.use((req, _res, next) => {
+    next(new AppError('not_found', { detail: `no route for ${req.method} ${req.path}` }));
+  });
+  app.use(problemResponses);
+  return app;
+}
+
+function requestLogging(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const traceId = traceIdOf(req.header('traceparent'));
+    res.locals.traceId = traceId;
+    res.locals.log = traceId ? logger.child({ traceId }) : logger;
+    res.on('finish', () => {
+      if (req.path.startsWith('/health/')) return;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      res.locals.log.info(
+        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+function requireApiToken(expected: string): RequestHandler {
+  const expectedBytes = Buffer.from(expected);
+  return (req, _res, next) => {
+    const given = Buffer.from(req.header('dapr-api-token') ?? '');
+    if (given.length === expectedBytes.length && timingSafeEqual(given, expectedBytes)) return next();
+    next(new AppError('unauthorized', { detail: 'this app only answers its Dapr sidecar (dapr-api-token)' }));
+  };
+}
+
+/** A request that carries a body must say it is JSON; anything else is 415, before any parsing. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.header('transfer-encoding') !== undefined || Number(req.header('content-length') ?? 0) > 0;
+  if (!hasBody) return next();
+  if (req.is(JSON_TYPES)) return next();
+  next(
+    new AppError('unsupported_media_type', {
+      detail: `send the body as application/json (got ${req.header('content-type') ?? 'no content type'})`,
+    }),
+  );
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+const problemResponses: ErrorRequestHandler = (error, req, res, _next) => {
+  const appError = asAppError(error);
+  if (appError.status >= 500) res.locals.log.error({ err: error }, 'request failed');
+  if (res.headersSent) return;
+  if (appError.kind === 'method_not_allowed') res.setHeader('allow', 'GET');
+  res.status(appError.status).type(PROBLEM_CONTENT_TYPE).json(toProblem(appError, req.originalUrl));
+};
+
+function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const parserError = error as BodyParserError;
+  switch (parserError?.type) {
+    case 'entity.parse.failed':
+      return new AppError('malformed_json', { detail: 'the body is not valid JSON (or not a JSON object)', cause: error });
+    case 'entity.too.large':
+      return new AppError('payload_too_large', { detail: 'the body is larger than this service accepts', cause: error });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', { detail: 'send the body as UTF-8 JSON', cause: error });
+    case 'request.aborted':
+      return new AppError('invalid_data', { detail: 'the request was aborted', cause: error });
+    default:
+      return new AppError('internal', { detail: 'something went wrong on our side; it has been logged', cause: error });
+  }
+}

@@ -1,0 +1,117 @@
+// Start-up and graceful shutdown, the same in every service: on SIGTERM or
+// SIGINT, stop taking new work, let in-flight work finish (bounded by a
+// timeout), release resources, exit.
+import type { Server } from 'node:http';
+import type express from 'express';
+import type { Logger } from './logger';
+
+export function listen(app: express.Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    // Keep-alive from the sidecar outlives a default 5 s idle timeout; a longer one avoids resets under load.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  });
+}
+
+/** Stops accepting connections and resolves once in-flight requests have been answered. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+export interface RunOptions {
+  logger: Logger;
+  shutdownTimeoutMs: number;
+  /** Starts the service; resolves with the function that stops it. */
+  start: () => Promise<() => Promise<void>>;
+}
+
+export function runService({ logger, shutdownTimeoutMs, start }: RunOptions): void {
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight work');
+    const timer = setTimeout(() => {
+      logger.error({ shutdownTimeoutMs }, 'in-flight work did not finish in time; exiting anyway');
+      process.exit(1);
+    }, shutdownTimeoutMs);
+    timer.unref();
+    try {
+      await stop?.();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  start()
+    .then((stopFn) => {
+      stop = stopFn;
+      if (stopping) void stopFn();
+    })
+    .catch((error: unknown) => {
+      logger.fatal({ err: error }, error instanceof Error ? error.message : 'start-up failed');
+      process.exit(1);
+    });
+}
+
+/** A background loop (outbox relay, retry sweep) that can be stopped between iterations. */
+export class BackgroundLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private kicked = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly intervalMs: number,
+    private readonly iteration: () => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Runs an iteration now (if none is running), e.g. right after new work was committed. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.kicked = true; // run again as soon as this iteration ends
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.iteration()
+        .catch((error: unknown) => this.logger.error({ err: error, loop: this.name }, 'background iteration failed'))
+        .finally(() => {
+          this.running = undefined;
+          const again = this.kicked;
+          this.kicked = false;
+          this.schedule(again ? 0 : this.intervalMs);
+        });
+    }, delayMs);
+  }
+}

@@ -1,0 +1,131 @@
+// The only code that knows the Dapr sidecar's HTTP API. Each service wraps it
+// in a small adapter of its own (src/sidecar/) that speaks its domain's words.
+export interface SidecarOptions {
+  host: string;
+  port: number;
+  /** The sidecar's DAPR_API_TOKEN, sent as `dapr-api-token` when set. */
+  apiToken?: string | undefined;
+  /** Upper bound for one call; the sidecar's resiliency policy should answer sooner. */
+  timeoutMs?: number;
+}
+
+export interface SidecarResponse {
+  status: number;
+  contentType: string;
+  /** Parsed JSON when the answer is JSON, else the raw text (or undefined when empty). */
+  body: unknown;
+}
+
+/** The sidecar did not answer at all (refused, reset, timed out): distinct from an error it returned. */
+export class SidecarUnreachable extends Error {
+  override name = 'SidecarUnreachable';
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+export class SidecarClient {
+  readonly baseUrl: string;
+  private readonly apiToken: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: SidecarOptions) {
+    this.baseUrl = `http://${options.host}:${options.port}`;
+    this.apiToken = options.apiToken;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<SidecarResponse> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
+    if (this.apiToken) headers['dapr-api-token'] = this.apiToken;
+    let payload: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      throw new SidecarUnreachable(`the Dapr sidecar at ${this.baseUrl} did not answer ${method} ${path}: ${reason}`, {
+        cause: error,
+      });
+    }
+    const contentType = response.headers.get('content-type') ?? '';
+    const text = await response.text();
+    let body: unknown = text === '' ? undefined : text;
+    if (text !== '' && /[/+]json\b/.test(contentType)) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return { status: response.status, contentType, body };
+  }
+
+  /** Service invocation: `POST /v1.0/invoke/{appId}/method/{method}`, resolved and protected by the sidecar. */
+  invoke(appId: string, method: string, options: RequestOptions & { httpMethod?: string } = {}): Promise<SidecarResponse> {
+    return this.request(options.httpMethod ?? 'POST', `/v1.0/invoke/${encodeURIComponent(appId)}/method/${method}`, options);
+  }
+
+  /**
+   * Publishes a complete CloudEvent (we set id, type and source ourselves so a
+   * re-publish carries the same id and consumers can deduplicate by it).
+   */
+  publishCloudEvent(
+    pubsub: string,
+    topic: string,
+    cloudEvent: object,
+    options: { partitionKey?: string; headers?: Record<string, string | undefined> } = {},
+  ): Promise<SidecarResponse> {
+    const query = options.partitionKey ? `?metadata.partitionKey=${encodeURIComponent(options.partitionKey)}` : '';
+    return this.request('POST', `/v1.0/publish/${encodeURIComponent(pubsub)}/${encodeURIComponent(topic)}${query}`, {
+      body: cloudEvent,
+      contentType: 'application/cloudevents+json',
+      headers: options.headers,
+    });
+  }
+
+  /** Output binding: `POST /v1.0/bindings/{name}`. */
+  invokeBinding(
+    name: string,
+    operation: string,
+    data: unknown,
+    metadata: Record<string, string>,
+    options: { headers?: Record<string, string | undefined> } = {},
+  ): Promise<SidecarResponse> {
+    return this.request('POST', `/v1.0/bindings/${encodeURIComponent(name)}`, {
+      body: { operation, data, metadata },
+      headers: options.headers,
+    });
+  }
+
+  /** True when the sidecar reports itself healthy (all components initialised). */
+  async isHealthy(): Promise<boolean> {
+    try {
+      const response = await this.request('GET', '/v1.0/healthz', { timeoutMs: 2_000 });
+      return response.status >= 200 && response.status < 300;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A short description of a sidecar error answer, for logs and problem details. */
+export function describeSidecarAnswer(response: SidecarResponse): string {
+  const body = response.body as { errorCode?: string; message?: string } | string | undefined;
+  if (body && typeof body === 'object') return `${response.status} ${body.errorCode ?? ''} ${body.message ?? ''}`.trim();
+  return `${response.status} ${typeof body === 'string' ? body.slice(0, 200) : ''}`.trim();
+}

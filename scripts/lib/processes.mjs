@@ -1,0 +1,103 @@
+// Long-running children (PostgreSQL, Kafka, MailDev, the apps) started by the
+// scripts. Each writes its output to .local/logs/<name>.log; all are stopped,
+// newest first, when the script exits or is interrupted.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOCAL } from './settings.mjs';
+import { SetupError } from './step.mjs';
+
+export const LOG_DIR = path.join(LOCAL, 'logs');
+const running = [];
+
+export function logFileFor(name) {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  return path.join(LOG_DIR, `${name}.log`);
+}
+
+/**
+ * Starts a child process whose output goes to its log file (and, with `echo`,
+ * to our stdout too). Returns a handle with `stop()`; `exited` resolves with
+ * the exit code.
+ */
+export function startProcess({ name, command, args = [], cwd, env, echo = false, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000 }) {
+  const logFile = logFileFor(name);
+  const log = fs.createWriteStream(logFile, { flags: 'a' });
+  log.write(`\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group, so stop() also reaches grandchildren
+  });
+  const forward = (chunk) => {
+    log.write(chunk);
+    if (echo) process.stdout.write(chunk);
+  };
+  child.stdout.on('data', forward);
+  child.stderr.on('data', forward);
+  let exitCode;
+  const exited = new Promise((resolve) => {
+    child.on('error', (error) => {
+      log.write(`spawn error: ${error.message}\n`);
+      exitCode = -1;
+      resolve(-1);
+    });
+    child.on('exit', (code, signal) => {
+      exitCode = code ?? signal;
+      log.end(`--- exited with ${code ?? signal}\n`);
+      resolve(code ?? signal);
+    });
+  });
+
+  const handle = {
+    name,
+    logFile,
+    child,
+    exited,
+    get alive() {
+      return exitCode === undefined;
+    },
+    /** The last lines of the log, for error messages. */
+    tail(lines = 20) {
+      try {
+        return fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+      } catch {
+        return '';
+      }
+    },
+    async stop() {
+      if (!handle.alive) return;
+      try {
+        process.kill(-child.pid, stopSignal);
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, stopTimeoutMs);
+      await exited;
+      clearTimeout(timer);
+      const index = running.indexOf(handle);
+      if (index >= 0) running.splice(index, 1);
+    },
+    /** Throws a SetupError (with the log tail) if the process has died. */
+    assertAlive(hint) {
+      if (handle.alive) return;
+      throw new SetupError(`${name} exited (${exitCode}). Last lines of ${logFile}:\n${handle.tail()}`, { hint });
+    },
+  };
+  running.push(handle);
+  return handle;
+}
+
+/** Stops every process started through startProcess, newest first. */
+export async function stopAll() {
+  for (const handle of [...running].reverse()) {
+    await handle.stop();
+  }
+}

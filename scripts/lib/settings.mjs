@@ -1,0 +1,58 @@
+// The one place where the local stack's defaults live. Every value can be
+// overridden from the environment; README "Configuration" lists them.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Everything the scripts install, build or keep as data (gitignored). */
+export const LOCAL = path.join(ROOT, '.local');
+
+const env = process.env;
+const port = (name, fallback) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`${name}=${raw} is not a TCP port (1-65535)`);
+  }
+  return value;
+};
+
+export const settings = {
+  postgres: {
+    host: env.PG_HOST || '127.0.0.1',
+    port: port('PG_PORT', 5432),
+    // Set PG_ADMIN_USER (and PG_ADMIN_PASSWORD) to use an existing server instead of the
+    // project-local cluster; the scripts then only create the roles and databases.
+    adminUser: env.PG_ADMIN_USER || '',
+    adminPassword: env.PG_ADMIN_PASSWORD || '',
+  },
+  kafka: {
+    port: port('KAFKA_PORT', 9092),
+    controllerPort: port('KAFKA_CONTROLLER_PORT', 9093),
+  },
+  smtp: { port: port('SMTP_PORT', 1025), webPort: port('MAILDEV_WEB_PORT', 1080) },
+  apps: {
+    'order-service': {
+      appPort: port('ORDER_APP_PORT', 3001),
+      httpPort: port('ORDER_DAPR_HTTP_PORT', 3501),
+      grpcPort: port('ORDER_DAPR_GRPC_PORT', 50001),
+      internalGrpcPort: port('ORDER_DAPR_INTERNAL_GRPC_PORT', 50101),
+      metricsPort: port('ORDER_DAPR_METRICS_PORT', 9101),
+    },
+    'payment-service': {
+      appPort: port('PAYMENT_APP_PORT', 3002),
+      httpPort: port('PAYMENT_DAPR_HTTP_PORT', 3502),
+      grpcPort: port('PAYMENT_DAPR_GRPC_PORT', 50002),
+      internalGrpcPort: port('PAYMENT_DAPR_INTERNAL_GRPC_PORT', 50102),
+      metricsPort: port('PAYMENT_DAPR_METRICS_PORT', 9102),
+    },
+    'notification-service': {
+      appPort: port('NOTIFICATION_APP_PORT', 3003),
+      httpPort: port('NOTIFICATION_DAPR_HTTP_PORT', 3503),
+      grpcPort: port('NOTIFICATION_DAPR_GRPC_PORT', 50003),
+      internalGrpcPort: port('NOTIFICATION_DAPR_INTERNAL_GRPC_PORT', 50103),
+      metricsPort: port('NOTIFICATION_DAPR_METRICS_PORT', 9103),
+    },
+  },
+};
