@@ -4,6 +4,8 @@ import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderfl
 import type { PaymentGateway } from './domain/payment-gateway';
 import { KnexOrderRepository } from './data/order-repository';
 import { orderRoutes } from './http/order-routes';
+import { sweepRoutes } from './http/sweep-routes';
+import type { SweepOptions } from './domain/retry-pending-payments';
 
 export interface OrderAppDeps {
   db: Knex;
@@ -11,6 +13,8 @@ export interface OrderAppDeps {
   logger: Logger;
   bodyLimit: string;
   appApiToken?: string | undefined;
+  idempotencyKeyTtlMs: number;
+  sweep: SweepOptions;
 }
 
 export function buildOrderApp(deps: OrderAppDeps) {
@@ -20,6 +24,9 @@ export function buildOrderApp(deps: OrderAppDeps) {
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
-    routes: orderRoutes({ orders, payments: deps.payments }),
+    routes: (router) => {
+      orderRoutes({ orders, payments: deps.payments, idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs })(router);
+      sweepRoutes({ orders, payments: deps.payments, sweep: deps.sweep, logger: deps.logger })(router);
+    },
   });
 }

@@ -12,6 +12,12 @@ export const configShape = {
   PAYMENT_APP_ID: z.string().default('payment-service'),
   /** Backstop for one payment call; the sidecar's resiliency timeout (dapr/resiliency.yaml) answers first. */
   PAYMENT_CALL_TIMEOUT_MS: positiveInt(5_000),
+  /** How long an Idempotency-Key on POST /orders is remembered (then it may be reused). */
+  IDEMPOTENCY_KEY_TTL_HOURS: positiveInt(24),
+  /** Pending orders one retry sweep claims, how many it tries at once, and how long a claim lasts. */
+  PAYMENT_SWEEP_BATCH_SIZE: positiveInt(100),
+  PAYMENT_SWEEP_CONCURRENCY: positiveInt(8),
+  PAYMENT_SWEEP_LEASE_MS: positiveInt(30_000),
 };
 
 export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;

@@ -25,7 +25,19 @@ runService({
       timeoutMs: config.PAYMENT_CALL_TIMEOUT_MS,
       logger,
     });
-    const app = buildOrderApp({ db, payments, logger, bodyLimit: config.BODY_LIMIT, appApiToken: config.APP_API_TOKEN });
+    const app = buildOrderApp({
+      db,
+      payments,
+      logger,
+      bodyLimit: config.BODY_LIMIT,
+      appApiToken: config.APP_API_TOKEN,
+      idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      sweep: {
+        batchSize: config.PAYMENT_SWEEP_BATCH_SIZE,
+        concurrency: config.PAYMENT_SWEEP_CONCURRENCY,
+        leaseMs: config.PAYMENT_SWEEP_LEASE_MS,
+      },
+    });
     const server = await listen(app, config.APP_HOST, config.APP_PORT);
     logger.info({ host: config.APP_HOST, port: config.APP_PORT, sidecar: sidecar.baseUrl }, 'order-service listening');
 

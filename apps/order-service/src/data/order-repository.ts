@@ -1,7 +1,14 @@
 import type { Knex } from '@orderflow/service-kit';
 import type { PaymentMethod } from '@orderflow/contracts';
 import type { Order, OrderLine, OrderStatus } from '../domain/order';
-import type { OrderPage, OrderQuery, OrderRepository } from '../domain/order-repository';
+import type {
+  IdempotencyClaim,
+  OrderPage,
+  OrderQuery,
+  OrderRepository,
+  PaymentOutcomeRecord,
+  RecordedIdempotencyKey,
+} from '../domain/order-repository';
 
 interface OrderRow {
   id: string;
@@ -15,6 +22,7 @@ interface OrderRow {
   amount: string;
   status: OrderStatus;
   payment_id: string | null;
+  payment_attempts: number;
   created_at: Date;
 }
 
@@ -40,8 +48,12 @@ const ORDER_COLUMNS = [
   'amount',
   'status',
   'payment_id',
+  'payment_attempts',
   'created_at',
 ];
+
+/** Thrown inside the insert transaction to undo the order when its Idempotency-Key is taken. */
+class KeyAlreadyUsed extends Error {}
 
 /** An opaque page cursor: the (created_at, id) of the last order on the page. */
 export function encodeCursor(createdAt: Date, id: string): string {
@@ -58,34 +70,73 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
 export class KnexOrderRepository implements OrderRepository {
   constructor(private readonly db: Knex) {}
 
-  async insert(order: Order): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      const [row] = await trx('orders')
-        .insert({
-          reference: order.reference,
-          customer_id: order.customer.id,
-          customer_first_name: order.customer.firstName,
-          customer_last_name: order.customer.lastName,
-          customer_email: order.customer.email,
-          currency: order.currency,
-          payment_method: order.paymentMethod,
-          amount: order.amount,
-          status: order.status,
-          created_at: order.createdAt,
-        })
-        .returning<{ id: string }[]>('id');
-      await trx('order_lines').insert(
-        order.items.map((item, index) => ({
-          order_id: row!.id,
-          line_number: index + 1,
-          product_id: item.productId,
-          name: item.name,
-          quantity: item.quantity,
-          unit_price: item.unitPrice,
-          line_total: item.lineTotal,
-        })),
-      );
-    });
+  async insert(
+    order: Order,
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ inserted: true } | { inserted: false; earlier: RecordedIdempotencyKey }> {
+    try {
+      await this.db.transaction(async (trx) => {
+        const [row] = await trx('orders')
+          .insert({
+            reference: order.reference,
+            customer_id: order.customer.id,
+            customer_first_name: order.customer.firstName,
+            customer_last_name: order.customer.lastName,
+            customer_email: order.customer.email,
+            currency: order.currency,
+            payment_method: order.paymentMethod,
+            amount: order.amount,
+            status: order.status,
+            created_at: order.createdAt,
+          })
+          .returning<{ id: string }[]>('id');
+        await trx('order_lines').insert(
+          order.items.map((item, index) => ({
+            order_id: row!.id,
+            line_number: index + 1,
+            product_id: item.productId,
+            name: item.name,
+            quantity: item.quantity,
+            unit_price: item.unitPrice,
+            line_total: item.lineTotal,
+          })),
+        );
+        if (idempotency) {
+          // Takes the key, or a key whose retention ran out; a live key held by an
+          // earlier request (even one still in flight: the insert waits for it) is not taken.
+          const taken = await trx.raw<{ rows: unknown[] }>(
+            `insert into idempotency_keys (key, request_hash, order_reference, expires_at)
+             values (?, ?, ?, ?)
+             on conflict (key) do update
+               set request_hash = excluded.request_hash, order_reference = excluded.order_reference,
+                   response_status = null, response_body = null, created_at = now(), expires_at = excluded.expires_at
+               where idempotency_keys.expires_at < now()
+             returning key`,
+            [idempotency.key, idempotency.requestHash, order.reference, idempotency.expiresAt],
+          );
+          if (taken.rows.length === 0) throw new KeyAlreadyUsed();
+        }
+      });
+      return { inserted: true };
+    } catch (error) {
+      if (!(error instanceof KeyAlreadyUsed) || !idempotency) throw error;
+    }
+    const earlier: { request_hash: string; order_reference: string; response_status: number | null; response_body: unknown } =
+      await this.db('idempotency_keys').where({ key: idempotency.key }).first();
+    return {
+      inserted: false,
+      earlier: {
+        requestHash: earlier.request_hash,
+        orderReference: earlier.order_reference,
+        response: earlier.response_status === null ? undefined : { status: earlier.response_status, body: earlier.response_body },
+      },
+    };
+  }
+
+  async rememberResponse(idempotencyKey: string, response: { status: number; body: unknown }): Promise<void> {
+    await this.db('idempotency_keys')
+      .where({ key: idempotencyKey })
+      .update({ response_status: response.status, response_body: JSON.stringify(response.body) });
   }
 
   async findByReference(reference: string): Promise<Order | undefined> {
@@ -116,10 +167,7 @@ export class KnexOrderRepository implements OrderRepository {
     };
   }
 
-  async recordPaymentOutcome(
-    reference: string,
-    outcome: { status: OrderStatus; paymentId?: string; error?: string },
-  ): Promise<Order | undefined> {
+  async recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<Order | undefined> {
     const [row]: OrderRow[] = await this.db('orders')
       .where({ reference })
       // A late answer never takes a paid order back to pending.
@@ -128,6 +176,7 @@ export class KnexOrderRepository implements OrderRepository {
         status: outcome.status,
         payment_id: outcome.paymentId ?? null,
         last_payment_error: outcome.error ?? null,
+        next_payment_attempt_at: outcome.status === 'PAYMENT_PENDING' ? (outcome.nextAttemptAt ?? this.db.fn.now()) : null,
         payment_attempts: this.db.raw('payment_attempts + 1'),
         updated_at: this.db.fn.now(),
       })
@@ -135,6 +184,31 @@ export class KnexOrderRepository implements OrderRepository {
     if (!row) return undefined;
     const [order] = await this.withLines([row]);
     return order;
+  }
+
+  async claimDuePayments(limit: number, leaseMs: number): Promise<Order[]> {
+    const claimed = await this.db.raw<{ rows: OrderRow[] }>(
+      `update orders set next_payment_attempt_at = now() + make_interval(secs => ?)
+        where id in (select id from orders
+                      where status = 'PAYMENT_PENDING' and next_payment_attempt_at <= now()
+                      order by next_payment_attempt_at
+                      limit ?
+                      for update skip locked)
+       returning ${ORDER_COLUMNS.join(', ')}`,
+      [leaseMs / 1000, limit],
+    );
+    return this.withLines(claimed.rows);
+  }
+
+  async countPendingPayments(): Promise<number> {
+    const [row] = await this.db('orders').where({ status: 'PAYMENT_PENDING' }).count<{ count: string }[]>('* as count');
+    return Number(row?.count ?? 0);
+  }
+
+  async purgeExpiredIdempotencyKeys(limit: number): Promise<number> {
+    return this.db('idempotency_keys')
+      .whereIn('key', this.db('idempotency_keys').select('key').where('expires_at', '<', this.db.fn.now()).limit(limit))
+      .delete();
   }
 
   private async withLines(rows: OrderRow[]): Promise<Order[]> {
@@ -172,6 +246,7 @@ export class KnexOrderRepository implements OrderRepository {
       },
       items: linesByOrder.get(row.id) ?? [],
       createdAt: row.created_at,
+      paymentAttempts: row.payment_attempts,
     }));
   }
 }

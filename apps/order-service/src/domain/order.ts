@@ -33,6 +33,8 @@ export interface Order {
   customer: Customer;
   items: OrderLine[];
   createdAt: Date;
+  /** How many times payment-service has been asked to charge it. */
+  paymentAttempts: number;
 }
 
 // Crockford's base32: no I, L, O, U, so a reference read out on the phone survives.
@@ -59,7 +61,13 @@ export function createOrder(input: OrderInput, now: Date = new Date()): Order {
     customer: input.customer,
     items,
     createdAt: now,
+    paymentAttempts: 0,
   };
+}
+
+/** Seconds until the next attempt to charge a pending order: 2, 4, 8, 16, 32, then every 60. */
+export function paymentRetryDelayMs(attemptsSoFar: number): number {
+  return Math.min(60, 2 ** Math.min(Math.max(attemptsSoFar, 1), 6)) * 1000;
 }
 
 /** The "invoice" payment-service is asked to charge. */

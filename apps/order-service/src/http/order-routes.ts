@@ -1,15 +1,18 @@
+import { createHash } from 'node:crypto';
 import { AppError, parseInput, traceHeaders } from '@orderflow/service-kit';
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder } from '../domain/place-order';
 import { decodeCursor } from '../data/order-repository';
-import { listOrdersQuerySchema, orderReferenceParamSchema, placeOrderSchema } from './order-schemas';
+import { idempotencyKeySchema, listOrdersQuerySchema, orderReferenceParamSchema, placeOrderSchema } from './order-schemas';
 
 export interface OrderRouteDeps {
   orders: OrderRepository;
   payments: PaymentGateway;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyKeyTtlMs: number;
 }
 
 /** The order as the API shows it. */
@@ -27,25 +30,53 @@ export function orderView(order: Order) {
   };
 }
 
+function send(res: Response, status: number, body: unknown, reference: string) {
+  res.location(`/orders/${reference}`);
+  res.status(status).json(body);
+}
+
 export function orderRoutes(deps: OrderRouteDeps) {
   return (router: Router) => {
     router.post('/orders', async (req, res) => {
+      const rawKey = req.header('idempotency-key');
+      const key = rawKey === undefined ? undefined : parseInput(idempotencyKeySchema, { 'Idempotency-Key': rawKey })['Idempotency-Key'];
       const input = parseInput(placeOrderSchema, req.body);
-      const result = await placeOrder(input, deps, { traceHeaders: traceHeaders(req) });
-      res.location(`/orders/${result.order.reference}`);
-      switch (result.outcome) {
-        case 'paid':
-          res.status(201).json(orderView(result.order));
-          return;
-        case 'payment_pending':
-          res.locals.log.warn({ reference: result.order.reference }, 'payment unavailable: order saved as PAYMENT_PENDING');
-          res.status(202).json({ ...orderView(result.order), message: result.message });
-          return;
-        case 'payment_rejected':
-          throw new AppError('upstream_error', {
-            detail: `order ${result.order.reference} is saved, but payment-service refused to charge it (${result.reason})`,
+      // The parsed input, not the raw bytes: the same order with its fields in another order is the same request.
+      const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+
+      const result = await placeOrder(input, deps, {
+        traceHeaders: traceHeaders(req),
+        idempotency: key === undefined ? undefined : { key, requestHash, ttlMs: deps.idempotencyKeyTtlMs },
+      });
+
+      if (result.outcome === 'repeated') {
+        const { earlier } = result;
+        if (earlier.requestHash !== requestHash) {
+          throw new AppError('unprocessable', {
+            detail: 'this Idempotency-Key was already used with a different request body; use a new key for a new order',
           });
+        }
+        if (!earlier.response) {
+          res.setHeader('retry-after', '1');
+          throw new AppError('conflict', { detail: 'a request with this Idempotency-Key is still being processed; retry shortly' });
+        }
+        res.setHeader('idempotent-replayed', 'true');
+        send(res, earlier.response.status, earlier.response.body, earlier.orderReference);
+        return;
       }
+
+      if (result.outcome === 'payment_rejected') {
+        throw new AppError('upstream_error', {
+          detail: `order ${result.order.reference} is saved, but payment-service refused to charge it (${result.reason})`,
+        });
+      }
+      const status = result.outcome === 'paid' ? 201 : 202;
+      const body = result.outcome === 'paid' ? orderView(result.order) : { ...orderView(result.order), message: result.message };
+      if (result.outcome === 'payment_pending') {
+        res.locals.log.warn({ reference: result.order.reference }, 'payment unavailable: order saved as PAYMENT_PENDING');
+      }
+      if (key !== undefined) await deps.orders.rememberResponse(key, { status, body });
+      send(res, status, body, result.order.reference);
     });
 
     router.get('/orders/:reference', async (req, res) => {

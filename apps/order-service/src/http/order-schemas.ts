@@ -37,3 +37,12 @@ export const listOrdersQuerySchema = z.strictObject({
   limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 });
+
+/** A client-chosen key (a UUID is a good choice): printable ASCII, at most 200 characters. */
+export const idempotencyKeySchema = z.object({
+  'Idempotency-Key': z
+    .string()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII without spaces'),
+});

@@ -47,7 +47,14 @@ beforeAll(async () => {
     timeoutMs: 1_000,
     logger: testLogger,
   });
-  app = buildOrderApp({ db: database.db, payments, logger: testLogger, bodyLimit: '64kb' });
+  app = buildOrderApp({
+    db: database.db,
+    payments,
+    logger: testLogger,
+    bodyLimit: '64kb',
+    idempotencyKeyTtlMs: 60_000,
+    sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
+  });
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { Migration } from '@orderflow/service-kit';
 import { createOrders } from './001-create-orders';
+import { createIdempotencyKeys } from './002-idempotency-keys';
 
 /** Every migration of the orders database, oldest first. */
-export const migrations: readonly Migration[] = [createOrders];
+export const migrations: readonly Migration[] = [createOrders, createIdempotencyKeys];

@@ -1,0 +1,39 @@
+// The Dapr cron input binding `payment-retry-sweep` (components/payment-retry-sweep.yaml)
+// POSTs here on its schedule: the sidecar, not a timer in this process, drives
+// the retries, so a stopped or scaled-out app needs no scheduler of its own.
+import type { Router } from 'express';
+import type { Logger } from '@orderflow/service-kit';
+import type { OrderRepository } from '../domain/order-repository';
+import type { PaymentGateway } from '../domain/payment-gateway';
+import { retryPendingPayments, type SweepOptions } from '../domain/retry-pending-payments';
+
+export const SWEEP_ROUTE = '/payment-retry-sweep';
+
+export interface SweepRouteDeps {
+  orders: OrderRepository;
+  payments: PaymentGateway;
+  sweep: SweepOptions;
+  logger: Logger;
+}
+
+export function sweepRoutes(deps: SweepRouteDeps) {
+  let running = false;
+  return (router: Router) => {
+    router.post(SWEEP_ROUTE, async (_req, res) => {
+      // A tick that arrives while the last sweep still runs has nothing to add.
+      if (running) {
+        res.status(200).json({ skipped: 'previous sweep still running' });
+        return;
+      }
+      running = true;
+      try {
+        const report = await retryPendingPayments(deps, deps.sweep);
+        const purged = await deps.orders.purgeExpiredIdempotencyKeys(1_000);
+        if (report.tried > 0 || purged > 0) deps.logger.info({ ...report, purgedIdempotencyKeys: purged }, 'payment retry sweep');
+        res.status(200).json(report);
+      } finally {
+        running = false;
+      }
+    });
+  };
+}

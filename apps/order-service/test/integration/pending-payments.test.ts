@@ -1,0 +1,196 @@
+// Orders saved while payment-service was unavailable are charged later by the
+// retry sweep (driven by the sidecar's cron binding in the real system; called
+// directly here), and an Idempotency-Key makes a retried POST create nothing.
+import request from 'supertest';
+import { SidecarClient } from '@orderflow/service-kit';
+import { buildOrderApp } from '../../src/app';
+import { migrations } from '../../src/data/migrations';
+import { DaprPaymentClient } from '../../src/sidecar/payment-client';
+import { KnexOrderRepository } from '../../src/data/order-repository';
+import { retryPendingPayments } from '../../src/domain/retry-pending-payments';
+import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
+import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
+import { testLogger } from '../../../../test-support/logger';
+
+const customer = { id: 'cust-7', firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' };
+const order = { customer, items: [{ productId: 'p-1', name: 'Compiler', quantity: 1, unitPrice: '10.00' }], currency: 'USD', paymentMethod: 'PAYPAL' };
+
+const paymentsCharged = new Map<string, string>();
+const confirming = (req: { body: unknown }) => {
+  const body = req.body as { orderReference: string; amount: string; currency: string; paymentMethod: string };
+  const id = paymentsCharged.get(body.orderReference) ?? `00000000-0000-4000-8000-${String(paymentsCharged.size).padStart(12, '0')}`;
+  paymentsCharged.set(body.orderReference, id);
+  const { orderReference, amount, currency, paymentMethod } = body;
+  return { status: 201, body: { id, orderReference, amount, currency, paymentMethod, status: 'CONFIRMED', createdAt: new Date().toISOString() } };
+};
+const down = () => ({ status: 500, body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'circuit breaker is open' } });
+
+let database: TestDatabase;
+let sidecar: StubSidecar;
+let app: ReturnType<typeof buildOrderApp>;
+
+beforeAll(async () => {
+  database = await createTestDatabase('order-service', migrations);
+  sidecar = await startStubSidecar(confirming);
+  const payments = new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
+    appId: 'payment-service',
+    timeoutMs: 1_000,
+    logger: testLogger,
+  });
+  app = buildOrderApp({
+    db: database.db,
+    payments,
+    logger: testLogger,
+    bodyLimit: '64kb',
+    idempotencyKeyTtlMs: 60_000,
+    sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
+  });
+});
+
+afterAll(async () => {
+  await sidecar.close();
+  await database.drop();
+});
+
+beforeEach(() => {
+  sidecar.requests.length = 0;
+  sidecar.answerWith(confirming);
+});
+
+/** Makes every pending order due now, as if its backoff had passed. */
+const makePendingDue = () =>
+  database.db('orders').where({ status: 'PAYMENT_PENDING' }).update({ next_payment_attempt_at: database.db.raw("now() - interval '1 second'") });
+
+describe('the payment retry sweep', () => {
+  it('charges orders saved while payment-service was down once it is back, each exactly once', async () => {
+    sidecar.answerWith(down);
+    const pending = await Promise.all([1, 2, 3].map(() => request(app).post('/orders').send(order)));
+    expect(pending.map((r) => r.status)).toEqual([202, 202, 202]);
+
+    // Not due yet: the sweep leaves them alone (backoff).
+    expect((await request(app).post('/payment-retry-sweep')).body.tried).toBe(0);
+
+    // Still down when due: they stay pending, with one more attempt each.
+    await makePendingDue();
+    const stillDown = await request(app).post('/payment-retry-sweep');
+    expect(stillDown.body).toMatchObject({ tried: 3, stillPending: 3 });
+
+    sidecar.answerWith(confirming);
+    sidecar.requests.length = 0;
+    await makePendingDue();
+    const recovered = await request(app).post('/payment-retry-sweep');
+    expect(recovered.body).toMatchObject({ tried: 3, paid: 3 });
+    expect(sidecar.requests).toHaveLength(3);
+
+    for (const placed of pending) {
+      const now = await request(app).get(`/orders/${placed.body.reference}`);
+      expect(now.body.status).toBe('PAID');
+      expect(now.body.paymentId).toBe(paymentsCharged.get(placed.body.reference));
+    }
+    await makePendingDue();
+    expect((await request(app).post('/payment-retry-sweep')).body.tried).toBe(0);
+  });
+
+  it('backs off: each failed attempt pushes the next one further out', async () => {
+    sidecar.answerWith(down);
+    const placed = await request(app).post('/orders').send(order);
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const row = await database.db('orders').where({ reference: placed.body.reference }).first();
+      delays.push(new Date(row.next_payment_attempt_at).getTime() - new Date(row.updated_at).getTime());
+      await database.db('orders').where({ reference: placed.body.reference }).update({ next_payment_attempt_at: database.db.raw("now() - interval '1 second'") });
+      await request(app).post('/payment-retry-sweep');
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(1_900);
+    expect(delays[1]).toBeGreaterThan(delays[0]!);
+    expect(delays[2]).toBeGreaterThan(delays[1]!);
+  });
+
+  it('never lets two sweeps take the same order at once', async () => {
+    sidecar.answerWith(down);
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => request(app).post('/orders').send(order)));
+    await makePendingDue();
+    sidecar.answerWith((req) => ({ ...confirming(req), delayMs: 200 }));
+    sidecar.requests.length = 0;
+
+    const pendingBefore = Number((await database.db('orders').where({ status: 'PAYMENT_PENDING' }).count<{ c: string }[]>('* as c'))[0]!.c);
+    // Two replicas' sweeps, each with its own repository and client, at the same moment.
+    const sweep = () =>
+      retryPendingPayments(
+        { orders: new KnexOrderRepository(database.db), payments: paymentsClient() },
+        { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
+      );
+    const [a, b] = await Promise.all([sweep(), sweep()]);
+    expect(a.tried + b.tried).toBe(pendingBefore);
+    const references = sidecar.requests.map((r) => (r.body as { orderReference: string }).orderReference);
+    expect(new Set(references).size).toBe(references.length);
+  });
+});
+
+function paymentsClient() {
+  return new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
+    appId: 'payment-service',
+    timeoutMs: 2_000,
+    logger: testLogger,
+  });
+}
+
+describe('POST /orders with an Idempotency-Key', () => {
+  it('answers a repeat of the same request with the original answer and creates nothing', async () => {
+    const key = `key-${Date.now()}-a`;
+    const first = await request(app).post('/orders').set('idempotency-key', key).send(order);
+    const countAfterFirst = await database.db('orders').count<{ c: string }[]>('* as c');
+    const again = await request(app).post('/orders').set('idempotency-key', key).send(order);
+
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await database.db('orders').count<{ c: string }[]>('* as c')).toEqual(countAfterFirst);
+    expect(sidecar.requests).toHaveLength(1);
+  });
+
+  it('replays a 202 PAYMENT_PENDING answer as it was given', async () => {
+    sidecar.answerWith(down);
+    const key = `key-${Date.now()}-b`;
+    const first = await request(app).post('/orders').set('idempotency-key', key).send(order);
+    const again = await request(app).post('/orders').set('idempotency-key', key).send(order);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('answers 422 when the same key comes with a different body, and creates nothing', async () => {
+    const key = `key-${Date.now()}-c`;
+    await request(app).post('/orders').set('idempotency-key', key).send(order);
+    const before = await database.db('orders').count<{ c: string }[]>('* as c');
+    const different = await request(app)
+      .post('/orders')
+      .set('idempotency-key', key)
+      .send({ ...order, items: [{ ...order.items[0], quantity: 2 }] });
+    expect(different.status).toBe(422);
+    expect(different.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(await database.db('orders').count<{ c: string }[]>('* as c')).toEqual(before);
+  });
+
+  it('creates one order when the same key arrives many times at once', async () => {
+    sidecar.answerWith((req) => ({ ...confirming(req), delayMs: 150 }));
+    const key = `key-${Date.now()}-d`;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => request(app).post('/orders').set('idempotency-key', key).send(order)));
+    const created = answers.filter((a) => a.status === 201);
+    const inProgress = answers.filter((a) => a.status === 409);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(created.length + inProgress.length).toBe(5);
+    expect(new Set(created.map((a) => a.body.reference)).size).toBe(1);
+    const row = await database.db('idempotency_keys').where({ key }).first();
+    expect(await database.db('orders').where({ reference: row.order_reference }).count<{ c: string }[]>('* as c')).toEqual([{ c: '1' }]);
+  });
+
+  it('refuses a key with spaces or over 200 characters with 400 naming the header', async () => {
+    const spaced = await request(app).post('/orders').set('idempotency-key', 'has space').send(order);
+    expect(spaced.status).toBe(400);
+    expect(spaced.body.errors[0].field).toBe('Idempotency-Key');
+    const long = await request(app).post('/orders').set('idempotency-key', 'k'.repeat(201)).send(order);
+    expect(long.status).toBe(400);
+  });
+});

@@ -1,0 +1,92 @@
+// The seed's story on the real parts: an order posted through order-service's
+// sidecar is paid by payment-service (service invocation), announced on
+// payment-topic (Kafka), and the customer gets exactly one e-mail (SMTP binding).
+import { readWholeTopic } from './support/kafka';
+import { emailsTo } from './support/maildev';
+import { eventually, invoke, uniqueCustomer } from './support/stack';
+import { validatePaymentConfirmed } from '../test-support/event-schema';
+
+const order = (customer: ReturnType<typeof uniqueCustomer>) => ({
+  customer,
+  items: [
+    { productId: 'book-1', name: 'Notes on the Analytical Engine', quantity: 2, unitPrice: '24.95' },
+    { productId: 'pen-7', name: 'Pen', quantity: 3, unitPrice: '0.10' },
+  ],
+  currency: 'EUR',
+  paymentMethod: 'VISA',
+});
+
+describe('an order, end to end', () => {
+  it('is paid, recorded once, announced once on payment-topic, and mailed once to the customer within 5 seconds', async () => {
+    const customer = uniqueCustomer();
+    const placedAt = Date.now();
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer));
+
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ status: 'PAID', amount: '50.20', currency: 'EUR', customer });
+    const { reference, paymentId } = placed.body as { reference: string; paymentId: string };
+
+    // payment-service holds exactly one payment for it (asked through a sidecar, like any client).
+    const payments = await invoke('order-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
+    expect(payments.status).toBe(200);
+    expect(payments.body.items).toHaveLength(1);
+    expect(payments.body.items[0]).toMatchObject({ id: paymentId, amount: '50.20', currency: 'EUR', status: 'CONFIRMED' });
+
+    // Exactly one e-mail, to the customer, naming the order and the amount, within 5 s.
+    const emails = await eventually(
+      'the confirmation e-mail',
+      async () => {
+        const found = await emailsTo(customer.email);
+        return found.length > 0 ? found : undefined;
+      },
+      5_000,
+    );
+    expect(Date.now() - placedAt).toBeLessThan(5_000);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.subject).toContain(reference);
+    expect(emails[0]!.html).toContain('50.20 EUR');
+
+    // Exactly one CloudEvent for it on payment-topic, keyed by the reference, matching the schema.
+    const events = (await readWholeTopic('payment-topic')).filter((m) => m.value?.data?.orderReference === reference);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event!.key).toBe(reference);
+    expect(event!.value).toMatchObject({ specversion: '1.0', type: 'payment.confirmed', source: 'payment-service' });
+    expect(validatePaymentConfirmed(event!.value.data)).toEqual([]);
+    expect(event!.value.data).toMatchObject({ paymentId, orderReference: reference, amount: '50.20', customer });
+
+    // A moment later, still exactly one e-mail (no late duplicate).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await emailsTo(customer.email)).toHaveLength(1);
+
+    // notification-service recorded the outcome.
+    const notifications = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${reference}`);
+    expect(notifications.body.items).toEqual([expect.objectContaining({ status: 'SENT', attempts: 1, paymentId })]);
+  });
+
+  it('reads the order back by reference and in the customer\'s list', async () => {
+    const customer = uniqueCustomer();
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer));
+    const found = await invoke('order-service', 'order-service', 'GET', `orders/${placed.body.reference}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual(placed.body);
+    const listed = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${customer.id}`);
+    expect(listed.body.items.map((o: { reference: string }) => o.reference)).toEqual([placed.body.reference]);
+  });
+
+  it('answers bad input through the sidecar with a 400 problem naming the fields, and records nothing', async () => {
+    const customer = uniqueCustomer();
+    const bad = { ...order(customer), currency: 'XYZ', items: [{ productId: 'x', name: 'x', quantity: 0, unitPrice: '1.001' }] };
+    const response = await invoke('order-service', 'order-service', 'POST', 'orders', bad);
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'currency',
+      'items[0].quantity',
+      'items[0].unitPrice',
+    ]);
+    const listed = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${customer.id}`);
+    expect(listed.body.items).toEqual([]);
+  });
+});

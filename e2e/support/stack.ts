@@ -1,0 +1,79 @@
+// Where the running system is, as `npm test` started it (scripts/orderflow.mjs
+// passes the ports; the defaults are the documented ones).
+export type ServiceName = 'order-service' | 'payment-service' | 'notification-service';
+
+interface Ports {
+  appPort: number;
+  httpPort: number;
+}
+
+const DEFAULT_PORTS: Record<ServiceName, Ports> = {
+  'order-service': { appPort: 3001, httpPort: 3501 },
+  'payment-service': { appPort: 3002, httpPort: 3502 },
+  'notification-service': { appPort: 3003, httpPort: 3503 },
+};
+
+const ports: Record<ServiceName, Ports> = process.env.ORDERFLOW_SERVICE_PORTS
+  ? (JSON.parse(process.env.ORDERFLOW_SERVICE_PORTS) as Record<ServiceName, Ports>)
+  : DEFAULT_PORTS;
+
+export const kafkaBrokers = (process.env.ORDERFLOW_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+export const mailDevUrl = process.env.ORDERFLOW_MAILDEV_URL ?? 'http://127.0.0.1:1080';
+
+/** The HTTP API of a service's own sidecar. */
+export function sidecarUrl(service: ServiceName): string {
+  return `http://127.0.0.1:${ports[service].httpPort}`;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* keep the text */
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** Calls `method` of `target` the way any client does: through a sidecar, by app-id. */
+export function invoke(
+  through: ServiceName,
+  target: ServiceName,
+  httpMethod: string,
+  method: string,
+  body?: unknown,
+): Promise<JsonResponse> {
+  return http(httpMethod, `${sidecarUrl(through)}/v1.0/invoke/${target}/method/${method}`, body);
+}
+
+/** Polls until `check` returns a value, or fails with what it last saw. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let sequence = 0;
+/** A customer of our own per test, so tests never count each other's e-mails. */
+export function uniqueCustomer(overrides: Partial<{ firstName: string; lastName: string }> = {}) {
+  sequence += 1;
+  const tag = `${Date.now().toString(36)}${sequence}${Math.random().toString(36).slice(2, 6)}`;
+  return { id: `e2e-${tag}`, firstName: 'Ada', lastName: 'Lovelace', email: `ada.${tag}@example.com`, ...overrides };
+}

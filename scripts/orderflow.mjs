@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// The project's one entry point for humans and CI:
+//   npm start   install what is missing, start PostgreSQL, Kafka, MailDev and the
+//               three services beside their Dapr sidecars; Ctrl-C stops it all
+//   npm test    the same set-up, then every test suite; prints "N passed, N failed"
+//   npm run infra   only the infrastructure (for running the apps yourself)
+// Only Node built-ins are imported up front: on a fresh clone this script is
+// what runs `npm ci`.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOCAL, ROOT, settings } from './lib/settings.mjs';
+import { exitWithError, info, run, SetupError, step } from './lib/step.mjs';
+import { stopAll } from './lib/processes.mjs';
+
+const MIN_NODE = [20, 10];
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+    throw new SetupError(`orderflow needs Node.js ${MIN_NODE.join('.')} or newer; this is ${process.versions.node}`, {
+      hint: 'install a current Node.js LTS (20 or 22) and run the command again',
+    });
+  }
+}
+
+/** npm ci when node_modules is missing or older than package-lock.json. */
+async function ensureNpmPackages() {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const stamp = path.join(ROOT, 'node_modules', '.orderflow-lock-hash');
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(lock)).digest('hex');
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  await step('Installing npm packages (npm ci)', async () => {
+    await run('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: ROOT,
+      hint: 'check that the npm registry is reachable (npm config get registry), then run the command again',
+    });
+    fs.writeFileSync(stamp, hash);
+  });
+}
+
+async function build({ withTests = false } = {}) {
+  const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
+  await step('Building the TypeScript services (tsc -b)', () => run(tsc, ['-b'], { cwd: ROOT, hint: 'fix the compile errors shown above' }));
+  if (withTests) {
+    await step('Type-checking the tests', () =>
+      run(tsc, ['-p', 'tsconfig.tests.json'], { cwd: ROOT, hint: 'fix the type errors shown above' }),
+    );
+  }
+}
+
+async function prepare({ fastDatabase, withTests = false }) {
+  checkNode();
+  await ensureNpmPackages();
+  await build({ withTests });
+  const { ensureDaprToolchain } = await import('./lib/dapr-toolchain.mjs');
+  const toolchain = await ensureDaprToolchain();
+  const { ensureKafka } = await import('./lib/kafka.mjs');
+  await step('Kafka broker jars', () => ensureKafka());
+  const postgres = await import('./lib/postgres.mjs');
+  await step('PostgreSQL server', () => postgres.ensurePostgres());
+  await step('Starting PostgreSQL', () => postgres.startPostgres({ fast: fastDatabase }));
+  await step('Service databases and roles', () => postgres.ensureDatabases());
+  return { toolchain, postgres };
+}
+
+async function startMessagingAndMail() {
+  const kafka = await import('./lib/kafka.mjs');
+  await step('Starting Kafka (KRaft, single node)', () => kafka.startKafka());
+  await step('Kafka topics', () => kafka.createTopics());
+  const { startMailDev } = await import('./lib/maildev.mjs');
+  await step('Starting MailDev (SMTP + web inbox)', () => startMailDev());
+}
+
+function banner() {
+  const o = settings.apps['order-service'];
+  const p = settings.apps['payment-service'];
+  const n = settings.apps['notification-service'];
+  process.stdout.write(`
+orderflow is running. Ctrl-C stops everything.
+
+  Place an order through order-service's sidecar:
+    curl -s -X POST http://127.0.0.1:${o.httpPort}/v1.0/invoke/order-service/method/orders \\
+      -H 'content-type: application/json' \\
+      -d '{"customer":{"id":"c-1","firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"},
+           "items":[{"productId":"book-1","name":"Notes","quantity":2,"unitPrice":"24.95"}],
+           "currency":"EUR","paymentMethod":"VISA"}'
+
+  order-service          app http://127.0.0.1:${o.appPort}  sidecar http://127.0.0.1:${o.httpPort}
+  payment-service        app http://127.0.0.1:${p.appPort}  sidecar http://127.0.0.1:${p.httpPort}
+  notification-service   app http://127.0.0.1:${n.appPort}  sidecar http://127.0.0.1:${n.httpPort}
+  e-mail inbox (MailDev) http://127.0.0.1:${settings.smtp.webPort}   SMTP 127.0.0.1:${settings.smtp.port}
+  Kafka                  127.0.0.1:${settings.kafka.port}   PostgreSQL 127.0.0.1:${settings.postgres.port}
+  logs                   ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/
+`);
+}
+
+async function commandStart() {
+  const { toolchain } = await prepare({ fastDatabase: false });
+  await startMessagingAndMail();
+  const { startApps } = await import('./lib/apps.mjs');
+  const apps = await step('Starting the services beside their sidecars (dapr run -f)', () => startApps(toolchain, { echo: false }));
+  banner();
+  const code = await apps.exited;
+  throw new SetupError(`dapr run exited (${code}); the other processes are being stopped`, {
+    hint: `read ${path.relative(ROOT, apps.logFile)}`,
+  });
+}
+
+async function commandInfra() {
+  await prepare({ fastDatabase: false });
+  await startMessagingAndMail();
+  info('infrastructure is up; Ctrl-C stops it');
+  await new Promise(() => {});
+}
+
+/** Runs one Jest project; returns its counts (read from Jest's JSON report). */
+async function jest(project, env) {
+  const report = path.join(LOCAL, 'test-results', `${project}.json`);
+  fs.mkdirSync(path.dirname(report), { recursive: true });
+  fs.rmSync(report, { force: true });
+  try {
+    await run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--selectProjects', project, '--json', '--outputFile', report],
+      { cwd: ROOT, env, inherit: true },
+    );
+  } catch {
+    /* failures are counted from the report below */
+  }
+  if (!fs.existsSync(report)) return { passed: 0, failed: 1, skipped: 0, note: `${project}: Jest did not finish` };
+  const result = JSON.parse(fs.readFileSync(report, 'utf8'));
+  // A suite that could not run (a compile error, a failing beforeAll) fails no test
+  // by itself: count it as one failure so it cannot pass unnoticed.
+  const brokenSuites = result.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.every((t) => t.status !== 'failed')).length;
+  return {
+    passed: result.numPassedTests,
+    failed: result.numFailedTests + brokenSuites,
+    skipped: result.numPendingTests + result.numTodoTests,
+  };
+}
+
+async function commandTest() {
+  const { toolchain, postgres } = await prepare({ fastDatabase: true, withTests: true });
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const add = (counts) => {
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
+  };
+
+  add(
+    await step('Unit and service tests (real PostgreSQL)', () =>
+      jest('services', {
+        ORDER_TEST_DATABASE_URL: postgres.databaseUrl('order-service', { test: true }),
+        PAYMENT_TEST_DATABASE_URL: postgres.databaseUrl('payment-service', { test: true }),
+        NOTIFICATION_TEST_DATABASE_URL: postgres.databaseUrl('notification-service', { test: true }),
+      }),
+    ),
+  );
+
+  await startMessagingAndMail();
+  const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
+  await step('Starting the services beside their sidecars (dapr run -f)', () => startApps(toolchain));
+  add(
+    await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
+      jest('e2e', {
+        ...sidecarEnvironment(toolchain),
+        ORDERFLOW_DAPR: toolchain.dapr,
+        ORDERFLOW_DAPRD: toolchain.daprd,
+        ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
+        ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
+        ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
+      }),
+    ),
+  );
+
+  await step('Stopping everything', () => stopAll());
+  // The closing line CI reads.
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
+}
+
+const COMMANDS = { start: commandStart, test: commandTest, infra: commandInfra };
+
+async function main() {
+  const name = process.argv[2] ?? 'start';
+  const command = COMMANDS[name];
+  if (!command) throw new SetupError(`unknown command "${name}"`, { hint: `use one of: ${Object.keys(COMMANDS).join(', ')}` });
+  let stopping = false;
+  const stopOnSignal = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping everything ...\n`);
+    stopAll().then(() => process.exit(130));
+  };
+  process.on('SIGINT', () => stopOnSignal('SIGINT'));
+  process.on('SIGTERM', () => stopOnSignal('SIGTERM'));
+  await command();
+}
+
+main().catch(async (error) => {
+  await stopAll();
+  exitWithError(error);
+});
