@@ -99,11 +99,11 @@ async function commandStart() {
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
   const { startApps } = await import('./lib/apps.mjs');
-  const apps = await step('Starting the services beside their sidecars (dapr run -f)', () => startApps(toolchain, { echo: false }));
+  const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain, { echo: false }));
   banner();
-  const code = await apps.exited;
-  throw new SetupError(`dapr run exited (${code}); the other processes are being stopped`, {
-    hint: `read ${path.relative(ROOT, apps.logFile)}`,
+  const ended = await Promise.race(apps.map((handle) => handle.exited.then((code) => ({ handle, code }))));
+  throw new SetupError(`${ended.handle.name} exited (${ended.code}); the other processes are being stopped`, {
+    hint: `read ${path.relative(ROOT, ended.handle.logFile)}`,
   });
 }
 
@@ -161,13 +161,11 @@ async function commandTest() {
 
   await startMessagingAndMail();
   const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
-  await step('Starting the services beside their sidecars (dapr run -f)', () => startApps(toolchain));
+  await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
   add(
     await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
       jest('e2e', {
         ...sidecarEnvironment(toolchain),
-        ORDERFLOW_DAPR: toolchain.dapr,
-        ORDERFLOW_DAPRD: toolchain.daprd,
         ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
         ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),

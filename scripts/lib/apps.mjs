@@ -82,30 +82,119 @@ async function answers(url, expectStatus = (s) => s >= 200 && s < 300) {
   }
 }
 
+const PID_FILE = path.join(LOCAL, 'run', 'pids.json');
+
 /**
- * Starts `dapr run -f` and waits until every sidecar is healthy and every app
- * ready. `echo` forwards the apps' and sidecars' logs to our stdout.
+ * The daprd command line `dapr run` would build for one app of the run file:
+ * the same flags, so what runs here is what runs under the CLI.
+ */
+function daprdArguments(common, app) {
+  const args = [
+    '--app-id', app.appID,
+    '--app-port', String(app.appPort),
+    '--app-channel-address', '127.0.0.1',
+    '--dapr-http-port', String(app.daprHTTPPort),
+    '--dapr-grpc-port', String(app.daprGRPCPort),
+    '--dapr-internal-grpc-port', String(app.daprInternalGRPCPort),
+    '--metrics-port', String(app.metricsPort),
+    // Loopback only: the sidecars talk to each other and to their apps on this machine.
+    '--dapr-listen-addresses', '127.0.0.1',
+    '--dapr-internal-grpc-listen-address', '127.0.0.1',
+    '--metrics-listen-address', '127.0.0.1',
+    '--placement-host-address', common.placementHostAddress ?? '',
+    '--scheduler-host-address', common.schedulerHostAddress ?? '',
+    '--config', common.configFilePath,
+    '--log-level', common.logLevel ?? 'info',
+  ];
+  for (const resources of common.resourcesPaths) args.push('--resources-path', resources);
+  if (common.enableAppHealthCheck) {
+    args.push('--enable-app-health-check', '--app-health-check-path', common.appHealthCheckPath);
+    args.push('--app-health-probe-interval', String(common.appHealthProbeInterval ?? 5));
+  }
+  return args;
+}
+
+/**
+ * Starts each app of the run file beside its own daprd, as `dapr run -f` does
+ * (the Dapr CLI cannot be installed from the registries this project may use;
+ * with ORDERFLOW_DAPR_CLI or ORDERFLOW_USE_SYSTEM_DAPR the real CLI runs the
+ * same file instead). Each process logs to .local/logs/<app>[-daprd].log; the
+ * PIDs go to .local/run/pids.json so fault-injection tests can pause one.
+ */
+function launchRunFile(runFile, toolchain, { echo }) {
+  const YAML = require('yaml');
+  const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
+  const handles = [];
+  const pids = {};
+  for (const app of apps) {
+    const daprd = startProcess({
+      name: `${app.appID}-daprd`,
+      command: toolchain.daprd,
+      args: daprdArguments(common, app),
+      // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
+      cwd: app.appDirPath,
+      env: sidecarEnvironment(toolchain),
+      echo,
+      stopTimeoutMs: 20_000,
+      tier: 'app',
+    });
+    const service = startProcess({
+      name: app.appID,
+      command: app.command[0],
+      args: app.command.slice(1),
+      cwd: app.appDirPath,
+      env: {
+        ...app.env,
+        APP_ID: app.appID,
+        APP_PORT: String(app.appPort),
+        DAPR_HTTP_PORT: String(app.daprHTTPPort),
+        DAPR_GRPC_PORT: String(app.daprGRPCPort),
+      },
+      echo,
+      tier: 'app',
+    });
+    handles.push(service, daprd);
+    pids[app.appID] = { app: service.child.pid, daprd: daprd.child.pid };
+  }
+  fs.writeFileSync(PID_FILE, `${JSON.stringify(pids, null, 2)}\n`);
+  return handles;
+}
+
+/**
+ * Starts the three services beside their sidecars and waits until every
+ * sidecar is healthy, every app ready, and one invocation by app-id resolves
+ * (a broken name resolver leaves healthz green but every call failing).
  */
 export async function startApps(toolchain, { echo = false } = {}) {
   await checkPortsFree();
   const runFile = renderRunFile();
-  const handle = startProcess({
-    name: 'apps',
-    command: toolchain.dapr,
-    args: ['run', '-f', runFile],
-    cwd: ROOT,
-    env: sidecarEnvironment(toolchain),
-    echo,
-    stopSignal: 'SIGINT',
-    stopTimeoutMs: 20_000,
-  });
-  const hint = `read ${path.relative(ROOT, handle.logFile)}: each line starts with the app or sidecar it came from`;
+  let handles;
+  if (toolchain.dapr) {
+    handles = [
+      startProcess({
+        name: 'apps',
+        command: toolchain.dapr,
+        args: ['run', '-f', runFile],
+        cwd: ROOT,
+        env: sidecarEnvironment(toolchain),
+        echo,
+        stopSignal: 'SIGINT',
+        stopTimeoutMs: 20_000,
+        tier: 'app',
+      }),
+    ];
+    info(`running ${path.relative(ROOT, runFile)} with the Dapr CLI (${toolchain.dapr})`);
+  } else {
+    handles = launchRunFile(runFile, toolchain, { echo });
+  }
+  const hint = `read the logs in ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/ (one file per app and per sidecar)`;
+  const assertAllAlive = () => handles.forEach((handle) => handle.assertAlive(hint));
   for (const service of SERVICES) {
     const ports = settings.apps[service];
     await waitFor(
       `${service}'s sidecar (127.0.0.1:${ports.httpPort}) and app (127.0.0.1:${ports.appPort})`,
       async () => {
-        handle.assertAlive(hint);
+        assertAllAlive();
         return (
           (await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
           (await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))
@@ -113,7 +202,15 @@ export async function startApps(toolchain, { echo = false } = {}) {
       },
       { timeoutMs: 120_000, intervalMs: 500, hint },
     );
-    info(`${service} is ready (app :${ports.appPort}, sidecar HTTP :${ports.httpPort})`);
   }
-  return handle;
+  const order = settings.apps['order-service'];
+  await waitFor(
+    'service invocation by app-id (order-service → payment-service)',
+    async () => {
+      assertAllAlive();
+      return answers(`http://127.0.0.1:${order.httpPort}/v1.0/invoke/payment-service/method/health/ready`);
+    },
+    { timeoutMs: 30_000, intervalMs: 500, hint: `${hint}; name resolution uses ${path.relative(ROOT, toolchain.nameResolutionDb ?? '.local/dapr/nameresolution.db')}` },
+  );
+  return handles;
 }

@@ -20,7 +20,17 @@ export function logFileFor(name) {
  * to our stdout too). Returns a handle with `stop()`; `exited` resolves with
  * the exit code.
  */
-export function startProcess({ name, command, args = [], cwd, env, echo = false, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000 }) {
+export function startProcess({
+  name,
+  command,
+  args = [],
+  cwd,
+  env,
+  echo = false,
+  stopSignal = 'SIGTERM',
+  stopTimeoutMs = 15_000,
+  tier = 'infra',
+}) {
   const logFile = logFileFor(name);
   const log = fs.createWriteStream(logFile, { flags: 'a' });
   log.write(`\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
@@ -52,6 +62,7 @@ export function startProcess({ name, command, args = [], cwd, env, echo = false,
 
   const handle = {
     name,
+    tier,
     logFile,
     child,
     exited,
@@ -95,8 +106,13 @@ export function startProcess({ name, command, args = [], cwd, env, echo = false,
   return handle;
 }
 
-/** Stops every process started through startProcess, newest first. */
+/**
+ * Stops every process started through startProcess: the apps and sidecars
+ * (tier 'app') all at once, each finishing its in-flight work; then the
+ * infrastructure they used, newest first.
+ */
 export async function stopAll() {
+  await Promise.all(running.filter((handle) => handle.tier === 'app').map((handle) => handle.stop()));
   for (const handle of [...running].reverse()) {
     await handle.stop();
   }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+
+	"github.com/dapr/components-contrib/bindings/cron"
+	"github.com/dapr/components-contrib/bindings/smtp"
+	contribmiddleware "github.com/dapr/components-contrib/middleware"
+	"github.com/dapr/components-contrib/middleware/http/ratelimit"
+	"github.com/dapr/components-contrib/nameresolution/mdns"
+	nrsqlite "github.com/dapr/components-contrib/nameresolution/sqlite"
+	inmemory "github.com/dapr/components-contrib/pubsub/in-memory"
+	"github.com/dapr/components-contrib/pubsub/kafka"
+	secretenv "github.com/dapr/components-contrib/secretstores/local/env"
+	secretfile "github.com/dapr/components-contrib/secretstores/local/file"
+	bindingsLoader "github.com/dapr/dapr/pkg/components/bindings"
+	httpMiddlewareLoader "github.com/dapr/dapr/pkg/components/middleware/http"
+	nrLoader "github.com/dapr/dapr/pkg/components/nameresolution"
+	pubsubLoader "github.com/dapr/dapr/pkg/components/pubsub"
+	secretstoresLoader "github.com/dapr/dapr/pkg/components/secretstores"
+	"github.com/dapr/dapr/pkg/middleware"
+	"github.com/dapr/kit/logger"
+)
+
+// componentList is printed by --build-info.
+const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output), bindings.cron (input), " +
+	"nameresolution sqlite and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit"
+
+// registerComponents registers the only component types orderflow's resources
+// use. A resource of any other type fails at sidecar start with
+// "couldn't find ... in the registry": add it here (and to the README) first.
+func registerComponents() {
+	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
+	pubsubLoader.DefaultRegistry.RegisterComponent(inmemory.New, "in-memory")
+
+	bindingsLoader.DefaultRegistry.RegisterOutputBinding(smtp.NewSMTP, "smtp")
+	bindingsLoader.DefaultRegistry.RegisterInputBinding(cron.NewCron, "cron")
+
+	nrLoader.DefaultRegistry.RegisterComponent(nrsqlite.NewResolver, "sqlite")
+	nrLoader.DefaultRegistry.RegisterComponent(mdns.NewResolver, "mdns")
+
+	secretstoresLoader.DefaultRegistry.RegisterComponent(secretfile.NewLocalSecretStore, "local.file")
+	secretstoresLoader.DefaultRegistry.RegisterComponent(secretenv.NewEnvSecretStore, "local.env")
+
+	httpMiddlewareLoader.DefaultRegistry.RegisterComponent(func(log logger.Logger) httpMiddlewareLoader.FactoryMethod {
+		return func(meta contribmiddleware.Metadata) (middleware.HTTP, error) {
+			return ratelimit.NewRateLimitMiddleware(log).GetHandler(context.Background(), meta)
+		}
+	}, "ratelimit")
+}
