@@ -115,14 +115,14 @@ async function commandInfra() {
 }
 
 /** Runs one Jest project; returns its counts (read from Jest's JSON report). */
-async function jest(project, env) {
+async function jest(project, env, extraArgs = []) {
   const report = path.join(LOCAL, 'test-results', `${project}.json`);
   fs.mkdirSync(path.dirname(report), { recursive: true });
   fs.rmSync(report, { force: true });
   try {
     await run(
       process.execPath,
-      [path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--selectProjects', project, '--json', '--outputFile', report],
+      [path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--selectProjects', project, '--json', '--outputFile', report, ...extraArgs],
       { cwd: ROOT, env, inherit: true },
     );
   } catch {
@@ -140,7 +140,14 @@ async function jest(project, env) {
   };
 }
 
-async function commandTest() {
+/**
+ * `npm test` runs every suite. While developing, `npm test -- e2e` (or
+ * `services`) runs one, and further arguments go to Jest (a file name, -t "name").
+ */
+async function commandTest(only, ...jestArgs) {
+  const suites = only ? [only] : ['services', 'e2e'];
+  const unknown = suites.filter((suite) => !['services', 'e2e'].includes(suite));
+  if (unknown.length) throw new SetupError(`unknown test suite "${unknown[0]}"`, { hint: 'use services or e2e, or nothing for all' });
   const { toolchain, postgres } = await prepare({ fastDatabase: true, withTests: true });
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const add = (counts) => {
@@ -149,16 +156,30 @@ async function commandTest() {
     totals.skipped += counts.skipped;
   };
 
-  add(
-    await step('Unit and service tests (real PostgreSQL)', () =>
-      jest('services', {
-        ORDER_TEST_DATABASE_URL: postgres.databaseUrl('order-service', { test: true }),
-        PAYMENT_TEST_DATABASE_URL: postgres.databaseUrl('payment-service', { test: true }),
-        NOTIFICATION_TEST_DATABASE_URL: postgres.databaseUrl('notification-service', { test: true }),
-      }),
-    ),
-  );
+  if (suites.includes('services')) {
+    add(
+      await step('Unit and service tests (real PostgreSQL)', () =>
+        jest(
+          'services',
+          {
+            ORDER_TEST_DATABASE_URL: postgres.databaseUrl('order-service', { test: true }),
+            PAYMENT_TEST_DATABASE_URL: postgres.databaseUrl('payment-service', { test: true }),
+            NOTIFICATION_TEST_DATABASE_URL: postgres.databaseUrl('notification-service', { test: true }),
+          },
+          jestArgs,
+        ),
+      ),
+    );
+  }
+  if (suites.includes('e2e')) await endToEnd(toolchain, add, jestArgs);
 
+  await step('Stopping everything', () => stopAll());
+  // The closing line CI reads.
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
+}
+
+async function endToEnd(toolchain, add, jestArgs) {
   await startMessagingAndMail();
   const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
   await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
@@ -169,14 +190,10 @@ async function commandTest() {
         ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
         ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
-      }),
+        // One file at a time: the fault-injection tests freeze shared processes.
+      }, ['--runInBand', ...jestArgs]),
     ),
   );
-
-  await step('Stopping everything', () => stopAll());
-  // The closing line CI reads.
-  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
-  process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
 }
 
 const COMMANDS = { start: commandStart, test: commandTest, infra: commandInfra };
@@ -194,7 +211,7 @@ async function main() {
   };
   process.on('SIGINT', () => stopOnSignal('SIGINT'));
   process.on('SIGTERM', () => stopOnSignal('SIGTERM'));
-  await command();
+  await command(...process.argv.slice(3));
 }
 
 main().catch(async (error) => {

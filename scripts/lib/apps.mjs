@@ -82,8 +82,6 @@ async function answers(url, expectStatus = (s) => s >= 200 && s < 300) {
   }
 }
 
-const PID_FILE = path.join(LOCAL, 'run', 'pids.json');
-
 /**
  * The daprd command line `dapr run` would build for one app of the run file:
  * the same flags, so what runs here is what runs under the CLI.
@@ -118,14 +116,12 @@ function daprdArguments(common, app) {
  * Starts each app of the run file beside its own daprd, as `dapr run -f` does
  * (the Dapr CLI cannot be installed from the registries this project may use;
  * with ORDERFLOW_DAPR_CLI or ORDERFLOW_USE_SYSTEM_DAPR the real CLI runs the
- * same file instead). Each process logs to .local/logs/<app>[-daprd].log; the
- * PIDs go to .local/run/pids.json so fault-injection tests can pause one.
+ * same file instead). Each process logs to .local/logs/<app>[-daprd].log.
  */
 function launchRunFile(runFile, toolchain, { echo }) {
   const YAML = require('yaml');
   const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
   const handles = [];
-  const pids = {};
   for (const app of apps) {
     const daprd = startProcess({
       name: `${app.appID}-daprd`,
@@ -154,9 +150,7 @@ function launchRunFile(runFile, toolchain, { echo }) {
       tier: 'app',
     });
     handles.push(service, daprd);
-    pids[app.appID] = { app: service.child.pid, daprd: daprd.child.pid };
   }
-  fs.writeFileSync(PID_FILE, `${JSON.stringify(pids, null, 2)}\n`);
   return handles;
 }
 

@@ -8,7 +8,15 @@ import { LOCAL } from './settings.mjs';
 import { SetupError } from './step.mjs';
 
 export const LOG_DIR = path.join(LOCAL, 'logs');
+/** name → PID of every process the scripts are running, for tests that inject faults (SIGSTOP/SIGCONT). */
+export const PROCESS_FILE = path.join(LOCAL, 'run', 'processes.json');
 const running = [];
+
+function writeProcessFile() {
+  fs.mkdirSync(path.dirname(PROCESS_FILE), { recursive: true });
+  const pids = Object.fromEntries(running.filter((handle) => handle.alive).map((handle) => [handle.name, handle.child.pid]));
+  fs.writeFileSync(PROCESS_FILE, `${JSON.stringify(pids, null, 2)}\n`);
+}
 
 export function logFileFor(name) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
@@ -95,6 +103,7 @@ export function startProcess({
       clearTimeout(timer);
       const index = running.indexOf(handle);
       if (index >= 0) running.splice(index, 1);
+      writeProcessFile();
     },
     /** Throws a SetupError (with the log tail) if the process has died. */
     assertAlive(hint) {
@@ -103,6 +112,7 @@ export function startProcess({
     },
   };
   running.push(handle);
+  writeProcessFile();
   return handle;
 }
 

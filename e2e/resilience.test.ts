@@ -1,0 +1,130 @@
+// Never freeze, never lose, never duplicate — proven with real faults on the
+// real system: payment-service hung, Kafka hung, an event that cannot be processed.
+import { randomUUID } from 'node:crypto';
+import { whileFrozen } from './support/faults';
+import { readWholeTopic } from './support/kafka';
+import { emailsTo } from './support/maildev';
+import { eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
+
+jest.setTimeout(180_000);
+
+const orderFor = (customer: ReturnType<typeof uniqueCustomer>) => ({
+  customer,
+  items: [{ productId: 'lamp-3', name: 'Desk lamp', quantity: 1, unitPrice: '39.00' }],
+  currency: 'EUR',
+  paymentMethod: 'MASTER_CARD',
+});
+
+const orderStatus = async (reference: string) =>
+  (await invoke('order-service', 'order-service', 'GET', `orders/${reference}`)).body.status as string;
+
+describe('when payment-service hangs', () => {
+  it('orders are still saved and answered at once with 202, then paid automatically once it is back, with exactly one e-mail each', async () => {
+    const customers = Array.from({ length: 8 }, () => uniqueCustomer());
+    const answers: { status: number; body: any; ms: number }[] = [];
+
+    await whileFrozen('payment-service', async () => {
+      for (const customer of customers) {
+        const started = Date.now();
+        const response = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+        answers.push({ ...response, ms: Date.now() - started });
+      }
+    });
+
+    // Nobody waited on a frozen call: every order is saved and the customer is told.
+    for (const answer of answers) {
+      expect(answer.status).toBe(202);
+      expect(answer.body.status).toBe('PAYMENT_PENDING');
+      expect(answer.body.message).toMatch(/saved/);
+      expect(answer.ms).toBeLessThan(5_000);
+    }
+    // Once the circuit opened, answers stopped waiting for the timeout at all.
+    expect(Math.min(...answers.slice(-3).map((a) => a.ms))).toBeLessThan(1_000);
+
+    // payment-service is back: the sweep (cron binding) pays every pending order.
+    const references = answers.map((a) => a.body.reference as string);
+    await eventually(
+      'every pending order PAID',
+      async () => ((await Promise.all(references.map(orderStatus))).every((s) => s === 'PAID') ? true : undefined),
+      90_000,
+    );
+
+    // Exactly one payment per order, and exactly one e-mail per customer.
+    for (const [index, reference] of references.entries()) {
+      const payments = await invoke('order-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
+      expect(payments.body.items).toHaveLength(1);
+      await eventually('the e-mail', async () => ((await emailsTo(customers[index]!.email)).length > 0 ? true : undefined), 15_000);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    for (const customer of customers) expect(await emailsTo(customer.email)).toHaveLength(1);
+  });
+});
+
+describe('when Kafka hangs', () => {
+  it('payments still succeed, and their events go out once Kafka is back, each exactly once', async () => {
+    const customer = uniqueCustomer();
+    let reference = '';
+
+    await whileFrozen('kafka', async () => {
+      const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+      expect(placed.status).toBe(201);
+      expect(placed.body.status).toBe('PAID');
+      reference = placed.body.reference;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(await emailsTo(customer.email)).toHaveLength(0);
+    });
+
+    const [email] = await eventually(
+      'the e-mail after Kafka came back',
+      async () => {
+        const found = await emailsTo(customer.email);
+        return found.length > 0 ? found : undefined;
+      },
+      90_000,
+    );
+    expect(email!.subject).toContain(reference);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await emailsTo(customer.email)).toHaveLength(1);
+    const events = (await readWholeTopic('payment-topic')).filter((m) => m.value?.data?.orderReference === reference);
+    expect(new Set(events.map((e) => e.value.id)).size).toBe(1);
+  });
+});
+
+describe('an event that can never be processed', () => {
+  it('is recorded as REJECTED, sent to the dead-letter topic, and does not hold up the events behind it', async () => {
+    const orderReference = `ORD-POISON${Date.now()}`;
+    const poisonId = randomUUID();
+    const published = await http(
+      'POST',
+      `${sidecarUrl('payment-service')}/v1.0/publish/kafka-pubsub/payment-topic?metadata.partitionKey=${orderReference}`,
+      JSON.stringify({
+        specversion: '1.0',
+        id: poisonId,
+        type: 'payment.confirmed',
+        source: 'e2e-poison',
+        datacontenttype: 'application/json',
+        data: { orderReference, amount: 12.5, customer: { id: 'x' } },
+      }),
+      { 'content-type': 'application/cloudevents+json' },
+    );
+    expect(published.status).toBe(204);
+
+    const rejected = await eventually('the REJECTED notification', async () => {
+      const listed = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
+      return listed.body.items?.[0]?.status === 'REJECTED' ? listed.body.items[0] : undefined;
+    });
+    expect(rejected.eventId).toBe(poisonId);
+    expect(rejected.lastError).toMatch(/data\.amount/);
+
+    await eventually('the event on payment-topic-dlq', async () => {
+      const dead = await readWholeTopic('payment-topic-dlq');
+      return dead.some((m) => m.value?.id === poisonId) ? true : undefined;
+    });
+
+    // What comes after it keeps flowing: the next order is mailed as usual.
+    const customer = uniqueCustomer();
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+    expect(placed.status).toBe(201);
+    await eventually('the next e-mail', async () => ((await emailsTo(customer.email)).length === 1 ? true : undefined));
+  });
+});
