@@ -1,6 +1,9 @@
 // Never freeze, never lose, never duplicate — proven with real faults on the
 // real system: payment-service hung, Kafka hung, an event that cannot be processed.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { whileFrozen } from './support/faults';
 import { readWholeTopic } from './support/kafka';
 import { emailsTo } from './support/maildev';
@@ -14,6 +17,11 @@ const orderFor = (customer: ReturnType<typeof uniqueCustomer>) => ({
   currency: 'EUR',
   paymentMethod: 'MASTER_CARD',
 });
+
+const run = promisify(execFile);
+/** The operator's dead-letter tool, as `npm run dead-letters -- …` runs it. */
+const deadLetters = async (...args: string[]) =>
+  (await run(process.execPath, [path.resolve(__dirname, '../scripts/dead-letters.mjs'), ...args], { env: process.env })).stdout;
 
 const orderStatus = async (reference: string) =>
   (await invoke('order-service', 'order-service', 'GET', `orders/${reference}`)).body.status as string;
@@ -119,6 +127,15 @@ describe('an event that can never be processed', () => {
     await eventually('the event on payment-topic-dlq', async () => {
       const dead = await readWholeTopic('payment-topic-dlq');
       return dead.some((m) => m.value?.id === poisonId) ? true : undefined;
+    });
+
+    // The operator sees it, and can put it back on payment-topic (it is rejected, and dead-lettered, again).
+    const listed = JSON.parse(await deadLetters('list', '--json')) as { id: string; replayed: boolean }[];
+    expect(listed.filter((letter) => letter.id === poisonId)).toHaveLength(1);
+    expect(await deadLetters('replay', '--id', poisonId)).toContain(`replayed ${poisonId}`);
+    await eventually('the replayed event handled again', async () => {
+      const again = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
+      return again.body.items[0].attempts > rejected.attempts ? true : undefined;
     });
 
     // What comes after it keeps flowing: the next order is mailed as usual.

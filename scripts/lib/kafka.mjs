@@ -168,7 +168,7 @@ async function describeCluster({ timeoutMs = 3000 } = {}) {
   }
 }
 
-async function loadKafkajs() {
+export async function loadKafkajs() {
   try {
     const module = await import('kafkajs');
     return module.default ?? module;

@@ -49,7 +49,8 @@ export function startProcess({
     detached: true, // own process group, so stop() also reaches grandchildren
   });
   const forward = (chunk) => {
-    log.write(chunk);
+    // A grandchild can still hold the pipe after the child itself has exited.
+    if (!log.writableEnded) log.write(chunk);
     if (echo) process.stdout.write(chunk);
   };
   child.stdout.on('data', forward);
@@ -63,9 +64,10 @@ export function startProcess({
     });
     child.on('exit', (code, signal) => {
       exitCode = code ?? signal;
-      log.end(`--- exited with ${code ?? signal}\n`);
       resolve(code ?? signal);
     });
+    // 'close' comes after the child's output pipes are drained: only then is the log complete.
+    child.on('close', (code, signal) => log.end(`--- exited with ${code ?? signal}\n`));
   });
 
   const handle = {

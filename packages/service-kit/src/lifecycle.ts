@@ -17,7 +17,14 @@ export function listen(app: express.Express, host: string, port: number): Promis
 /** Stops accepting connections and resolves once in-flight requests have been answered. */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    // close() drops the connections idle right now; a keep-alive connection (the
+    // sidecar keeps them) that finishes its request later would hold the server
+    // open until it times out, so idle ones are dropped again until none is left.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }
