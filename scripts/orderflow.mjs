@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from './lib/settings.mjs';
 import { exitWithError, info, run, SetupError, step } from './lib/step.mjs';
-import { stopAll } from './lib/processes.mjs';
+import { stopAll, stopOrphans } from './lib/processes.mjs';
 
 const MIN_NODE = [20, 10];
 
@@ -211,6 +211,12 @@ async function main() {
   };
   process.on('SIGINT', () => stopOnSignal('SIGINT'));
   process.on('SIGTERM', () => stopOnSignal('SIGTERM'));
+  // Whatever goes wrong, nothing we started is left running.
+  const failHard = (error) => stopAll().finally(() => exitWithError(error));
+  process.on('uncaughtException', failHard);
+  process.on('unhandledRejection', failHard);
+  const orphans = await stopOrphans();
+  if (orphans > 0) info(`stopped ${orphans} process(es) an earlier run left behind`);
   await command(...process.argv.slice(3));
 }
 

@@ -7,9 +7,14 @@ import path from 'node:path';
 const PROCESS_FILE = process.env.ORDERFLOW_PROCESS_FILE ?? path.resolve(__dirname, '../../.local/run/processes.json');
 
 function pidOf(name: string): number {
-  const pids = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8')) as Record<string, number>;
-  const pid = pids[name];
-  if (!pid) throw new Error(`no running process named ${name} in ${PROCESS_FILE} (known: ${Object.keys(pids).join(', ')})`);
+  const { processes } = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8')) as { processes: Record<string, { pid: number }> };
+  const pid = processes[name]?.pid;
+  if (!pid) {
+    throw new Error(
+      `no process named ${name} in ${PROCESS_FILE} (known: ${Object.keys(processes).join(', ')}); ` +
+        'was it already running before npm test started, and so not started by the tests?',
+    );
+  }
   return pid;
 }
 

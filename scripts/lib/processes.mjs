@@ -8,14 +8,60 @@ import { LOCAL } from './settings.mjs';
 import { SetupError } from './step.mjs';
 
 export const LOG_DIR = path.join(LOCAL, 'logs');
-/** name → PID of every process the scripts are running, for tests that inject faults (SIGSTOP/SIGCONT). */
+/**
+ * What the scripts are running: `{ owner, processes: { name: { pid, command } } }`.
+ * Tests that inject faults (SIGSTOP/SIGCONT) read it, and the next run uses it
+ * to stop what a crashed run left behind.
+ */
 export const PROCESS_FILE = path.join(LOCAL, 'run', 'processes.json');
 const running = [];
 
 function writeProcessFile() {
   fs.mkdirSync(path.dirname(PROCESS_FILE), { recursive: true });
-  const pids = Object.fromEntries(running.filter((handle) => handle.alive).map((handle) => [handle.name, handle.child.pid]));
-  fs.writeFileSync(PROCESS_FILE, `${JSON.stringify(pids, null, 2)}\n`);
+  const processes = Object.fromEntries(
+    running.filter((handle) => handle.alive).map((handle) => [handle.name, { pid: handle.child.pid, command: handle.command }]),
+  );
+  fs.writeFileSync(PROCESS_FILE, `${JSON.stringify({ owner: process.pid, processes }, null, 2)}\n`);
+}
+
+function commandLineOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops the processes an earlier run left behind when it died without
+ * cleaning up (its owner is gone, they are still running the same command).
+ * A run that is still alive (npm start in another terminal) is left alone.
+ */
+export async function stopOrphans() {
+  let recorded;
+  try {
+    recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8'));
+  } catch {
+    return 0;
+  }
+  if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
+  const orphans = Object.values(recorded.processes ?? {}).filter(({ pid, command }) => commandLineOf(pid)?.includes(command));
+  for (const { pid } of orphans) {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + 15_000;
+  while (orphans.some(({ pid, command }) => commandLineOf(pid)?.includes(command)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  for (const { pid, command } of orphans) {
+    if (commandLineOf(pid)?.includes(command)) process.kill(-pid, 'SIGKILL');
+  }
+  fs.rmSync(PROCESS_FILE, { force: true });
+  return orphans.length;
 }
 
 export function logFileFor(name) {
@@ -72,6 +118,7 @@ export function startProcess({
 
   const handle = {
     name,
+    command,
     tier,
     logFile,
     child,
