@@ -72,7 +72,7 @@ async function startMessagingAndMail() {
   await step('Starting MailDev (SMTP + web inbox)', () => startMailDev());
 }
 
-function banner() {
+function banner(tokens) {
   const o = settings.apps['order-service'];
   const p = settings.apps['payment-service'];
   const n = settings.apps['notification-service'];
@@ -81,7 +81,7 @@ orderflow is running. Ctrl-C stops everything.
 
   Place an order through order-service's sidecar:
     curl -s -X POST http://127.0.0.1:${o.httpPort}/v1.0/invoke/order-service/method/orders \\
-      -H 'content-type: application/json' \\
+      -H 'dapr-api-token: ${tokens['order-service'].dapr}' -H 'content-type: application/json' \\
       -d '{"customer":{"id":"c-1","firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"},
            "items":[{"productId":"book-1","name":"Notes","quantity":2,"unitPrice":"24.95"}],
            "currency":"EUR","paymentMethod":"VISA"}'
@@ -92,6 +92,7 @@ orderflow is running. Ctrl-C stops everything.
   e-mail inbox (MailDev) http://127.0.0.1:${settings.smtp.webPort}   SMTP 127.0.0.1:${settings.smtp.port}
   Kafka                  127.0.0.1:${settings.kafka.port}   PostgreSQL 127.0.0.1:${settings.postgres.port}
   logs                   ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/
+  API tokens (this run)  ${path.relative(ROOT, path.join(LOCAL, 'run', 'tokens.json'))}: each sidecar's API wants its "dapr" token as dapr-api-token
 `);
 }
 
@@ -100,8 +101,8 @@ async function commandStart() {
   await startMessagingAndMail();
   const { startApps } = await import('./lib/apps.mjs');
   const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain, { echo: false }));
-  banner();
-  const ended = await Promise.race(apps.map((handle) => handle.exited.then((code) => ({ handle, code }))));
+  banner(apps.tokens);
+  const ended = await Promise.race(apps.handles.map((handle) => handle.exited.then((code) => ({ handle, code }))));
   throw new SetupError(`${ended.handle.name} exited (${ended.code}); the other processes are being stopped`, {
     hint: `read ${path.relative(ROOT, ended.handle.logFile)}`,
   });
@@ -182,7 +183,7 @@ async function commandTest(only, ...jestArgs) {
 async function endToEnd(toolchain, add, jestArgs) {
   await startMessagingAndMail();
   const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
-  await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
+  const { tokens } = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
   add(
     await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
       jest('e2e', {
@@ -190,6 +191,7 @@ async function endToEnd(toolchain, add, jestArgs) {
         ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
         ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
+        ORDERFLOW_API_TOKENS: JSON.stringify(tokens),
         // One file at a time: the fault-injection tests freeze shared processes.
       }, ['--runInBand', ...jestArgs]),
     ),

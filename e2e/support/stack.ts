@@ -17,12 +17,32 @@ const ports: Record<ServiceName, Ports> = process.env.ORDERFLOW_SERVICE_PORTS
   ? (JSON.parse(process.env.ORDERFLOW_SERVICE_PORTS) as Record<ServiceName, Ports>)
   : DEFAULT_PORTS;
 
+/** This run's API tokens per service (scripts/lib/apps.mjs): `dapr` for the sidecar's API, `app` for the app. */
+const tokens: Record<ServiceName, { dapr: string; app: string }> = JSON.parse(process.env.ORDERFLOW_API_TOKENS ?? '{}');
+
+export function apiTokens(service: ServiceName): { dapr: string; app: string } {
+  const found = tokens[service];
+  if (!found) throw new Error(`no API tokens for ${service}: run the e2e tests through npm test`);
+  return found;
+}
+
 export const kafkaBrokers = (process.env.ORDERFLOW_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const mailDevUrl = process.env.ORDERFLOW_MAILDEV_URL ?? 'http://127.0.0.1:1080';
 
 /** The HTTP API of a service's own sidecar. */
 export function sidecarUrl(service: ServiceName): string {
   return `http://127.0.0.1:${ports[service].httpPort}`;
+}
+
+/** The app itself (only its sidecar is meant to call it). */
+export function appUrl(service: ServiceName): string {
+  return `http://127.0.0.1:${ports[service].appPort}`;
+}
+
+/** The sidecar's token when `url` is one of the sidecars' APIs, as every client must send it. */
+function sidecarTokenFor(url: string): Record<string, string> {
+  const service = (Object.keys(ports) as ServiceName[]).find((name) => url.startsWith(`${sidecarUrl(name)}/`));
+  return service ? { 'dapr-api-token': apiTokens(service).dapr } : {};
 }
 
 export interface JsonResponse {
@@ -34,7 +54,11 @@ export interface JsonResponse {
 export async function http(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: {
+      ...sidecarTokenFor(url),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });

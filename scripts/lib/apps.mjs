@@ -1,6 +1,7 @@
 // The three services beside their sidecars, started through the Dapr CLI's
 // multi-app run (`dapr run -f`) from the committed dapr.yaml, with any port
 // overrides from the environment applied and paths made absolute.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -38,6 +39,23 @@ export function renderRunFile() {
   return RUN_FILE;
 }
 
+const TOKEN_FILE = path.join(LOCAL, 'run', 'tokens.json');
+
+/**
+ * API tokens for this run, fresh each time, per service: `dapr` is the sidecar's
+ * DAPR_API_TOKEN (every call to its API must carry it as `dapr-api-token`),
+ * `app` is APP_API_TOKEN (the sidecar presents it to its app, which refuses
+ * calls without it). Written to .local/run/tokens.json (mode 600) for tests and
+ * for curl; never committed, never reused across runs.
+ */
+export function createApiTokens() {
+  const token = () => crypto.randomBytes(24).toString('base64url');
+  const tokens = Object.fromEntries(SERVICES.map((service) => [service, { dapr: token(), app: token() }]));
+  fs.mkdirSync(path.dirname(TOKEN_FILE), { recursive: true });
+  fs.writeFileSync(TOKEN_FILE, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+  return tokens;
+}
+
 /** The sidecars' environment: where the components find Kafka and SMTP (envRef in components/). */
 export function sidecarEnvironment(toolchain) {
   return {
@@ -72,9 +90,9 @@ async function checkPortsFree() {
   }
 }
 
-async function answers(url, expectStatus = (s) => s >= 200 && s < 300) {
+async function answers(url, expectStatus = (s) => s >= 200 && s < 300, headers = {}) {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
     await response.arrayBuffer();
     return expectStatus(response.status);
   } catch {
@@ -118,7 +136,7 @@ function daprdArguments(common, app) {
  * with ORDERFLOW_DAPR_CLI or ORDERFLOW_USE_SYSTEM_DAPR the real CLI runs the
  * same file instead). Each process logs to .local/logs/<app>[-daprd].log.
  */
-function launchRunFile(runFile, toolchain, { echo }) {
+function launchRunFile(runFile, toolchain, tokens, { echo }) {
   const YAML = require('yaml');
   const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
   const handles = [];
@@ -129,7 +147,7 @@ function launchRunFile(runFile, toolchain, { echo }) {
       args: daprdArguments(common, app),
       // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
       cwd: app.appDirPath,
-      env: sidecarEnvironment(toolchain),
+      env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: tokens[app.appID].dapr, APP_API_TOKEN: tokens[app.appID].app },
       echo,
       stopTimeoutMs: 20_000,
       tier: 'app',
@@ -145,6 +163,8 @@ function launchRunFile(runFile, toolchain, { echo }) {
         APP_PORT: String(app.appPort),
         DAPR_HTTP_PORT: String(app.daprHTTPPort),
         DAPR_GRPC_PORT: String(app.daprGRPCPort),
+        DAPR_API_TOKEN: tokens[app.appID].dapr,
+        APP_API_TOKEN: tokens[app.appID].app,
       },
       echo,
       tier: 'app',
@@ -162,15 +182,20 @@ function launchRunFile(runFile, toolchain, { echo }) {
 export async function startApps(toolchain, { echo = false } = {}) {
   await checkPortsFree();
   const runFile = renderRunFile();
+  let tokens = createApiTokens();
   let handles;
   if (toolchain.dapr) {
+    // Under the CLI every sidecar inherits one environment: one pair of tokens for all.
+    const shared = tokens['order-service'];
+    tokens = Object.fromEntries(SERVICES.map((service) => [service, shared]));
+    fs.writeFileSync(TOKEN_FILE, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
     handles = [
       startProcess({
         name: 'apps',
         command: toolchain.dapr,
         args: ['run', '-f', runFile],
         cwd: ROOT,
-        env: sidecarEnvironment(toolchain),
+        env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: shared.dapr, APP_API_TOKEN: shared.app },
         echo,
         stopSignal: 'SIGINT',
         stopTimeoutMs: 20_000,
@@ -179,7 +204,7 @@ export async function startApps(toolchain, { echo = false } = {}) {
     ];
     info(`running ${path.relative(ROOT, runFile)} with the Dapr CLI (${toolchain.dapr})`);
   } else {
-    handles = launchRunFile(runFile, toolchain, { echo });
+    handles = launchRunFile(runFile, toolchain, tokens, { echo });
   }
   const hint = `read the logs in ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/ (one file per app and per sidecar)`;
   const assertAllAlive = () => handles.forEach((handle) => handle.assertAlive(hint));
@@ -202,9 +227,11 @@ export async function startApps(toolchain, { echo = false } = {}) {
     'service invocation by app-id (order-service → payment-service)',
     async () => {
       assertAllAlive();
-      return answers(`http://127.0.0.1:${order.httpPort}/v1.0/invoke/payment-service/method/health/ready`);
+      return answers(`http://127.0.0.1:${order.httpPort}/v1.0/invoke/payment-service/method/health/ready`, undefined, {
+        'dapr-api-token': tokens['order-service'].dapr,
+      });
     },
     { timeoutMs: 30_000, intervalMs: 500, hint: `${hint}; name resolution uses ${path.relative(ROOT, toolchain.nameResolutionDb ?? '.local/dapr/nameresolution.db')}` },
   );
-  return handles;
+  return { handles, tokens };
 }
