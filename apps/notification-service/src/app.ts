@@ -4,6 +4,7 @@ import type { EmailSender } from './domain/email-sender';
 import { KnexNotificationRepository } from './data/notification-repository';
 import { eventRoutes } from './http/event-routes';
 import { notificationRoutes } from './http/notification-routes';
+import { createNotificationMetrics } from './metrics';
 
 export interface NotificationAppDeps {
   db: Knex;
@@ -16,9 +17,11 @@ export interface NotificationAppDeps {
 
 export function buildNotificationApp(deps: NotificationAppDeps) {
   const notifications = new KnexNotificationRepository(deps.db);
-  const events = eventRoutes({ notifications, email: deps.email, claimTimeoutMs: deps.claimTimeoutMs });
+  const metrics = createNotificationMetrics(notifications);
+  const events = eventRoutes({ notifications, email: deps.email, claimTimeoutMs: deps.claimTimeoutMs, metrics });
   const queries = notificationRoutes({ notifications });
   return createHttpApp({
+    metrics,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,

@@ -6,6 +6,7 @@ import { KnexOrderRepository } from './data/order-repository';
 import { orderRoutes } from './http/order-routes';
 import { sweepRoutes } from './http/sweep-routes';
 import type { SweepOptions } from './domain/retry-pending-payments';
+import { createOrderMetrics } from './metrics';
 
 export interface OrderAppDeps {
   db: Knex;
@@ -19,14 +20,16 @@ export interface OrderAppDeps {
 
 export function buildOrderApp(deps: OrderAppDeps) {
   const orders = new KnexOrderRepository(deps.db);
+  const metrics = createOrderMetrics(orders);
   return createHttpApp({
+    metrics,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
     routes: (router) => {
-      orderRoutes({ orders, payments: deps.payments, idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs })(router);
-      sweepRoutes({ orders, payments: deps.payments, sweep: deps.sweep, logger: deps.logger })(router);
+      orderRoutes({ orders, payments: deps.payments, idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs, metrics })(router);
+      sweepRoutes({ orders, payments: deps.payments, sweep: deps.sweep, logger: deps.logger, metrics })(router);
     },
   });
 }

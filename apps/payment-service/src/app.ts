@@ -1,11 +1,13 @@
 // Builds payment-service's HTTP app from its dependencies, without listening.
 import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
-import type { PaymentRepository } from './domain/payment-repository';
+import type { Outbox, PaymentRepository } from './domain/payment-repository';
 import { paymentRoutes } from './http/payment-routes';
+import type { PaymentMetrics } from './metrics';
 
 export interface PaymentAppDeps {
   db: Knex;
-  payments: PaymentRepository;
+  payments: PaymentRepository & Outbox;
+  metrics: PaymentMetrics;
   onPaymentRecorded: () => void;
   logger: Logger;
   bodyLimit: string;
@@ -14,10 +16,11 @@ export interface PaymentAppDeps {
 
 export function buildPaymentApp(deps: PaymentAppDeps) {
   return createHttpApp({
+    metrics: deps.metrics,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
-    routes: paymentRoutes({ payments: deps.payments, onPaymentRecorded: deps.onPaymentRecorded }),
+    routes: paymentRoutes({ payments: deps.payments, onPaymentRecorded: deps.onPaymentRecorded, metrics: deps.metrics }),
   });
 }

@@ -16,6 +16,7 @@ import { migrations } from './data/migrations';
 import { KnexPaymentRepository } from './data/payment-repository';
 import { relayOutbox } from './domain/relay-outbox';
 import { DaprEventPublisher } from './sidecar/event-publisher';
+import { createPaymentMetrics } from './metrics';
 
 const SERVICE = 'payment-service';
 const bootLogger = createLogger(SERVICE);
@@ -34,11 +35,13 @@ runService({
     const sidecar = new SidecarClient({ host: config.DAPR_HOST, port: config.DAPR_HTTP_PORT, apiToken: config.DAPR_API_TOKEN });
     const payments = new KnexPaymentRepository(db);
     const publisher = new DaprEventPublisher(sidecar, config.PUBSUB_NAME);
+    const metrics = createPaymentMetrics(payments);
     const relay = new BackgroundLoop(
       'outbox-relay',
       config.OUTBOX_POLL_INTERVAL_MS,
       async () => {
         const published = await relayOutbox(payments, publisher, config.OUTBOX_BATCH_SIZE);
+        metrics.eventsPublished.inc(published);
         if (published > 0) logger.debug({ published }, 'outbox events published');
       },
       logger,
@@ -48,6 +51,7 @@ runService({
     const app = buildPaymentApp({
       db,
       payments,
+      metrics,
       onPaymentRecorded: () => relay.kick(),
       logger,
       bodyLimit: config.BODY_LIMIT,

@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import helmet from 'helmet';
 import type { Logger } from './logger';
 import { AppError, toProblem } from './errors';
+import { measureRequests, type ServiceMetrics } from './metrics';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const JSON_TYPES = ['application/json', 'application/*+json'];
@@ -20,6 +21,8 @@ export interface HttpAppOptions {
   /** Resolves when the service can do its work (its database answers); rejects otherwise. */
   readiness: () => Promise<void>;
   routes: (router: Router) => void;
+  /** When given: request durations are recorded and GET /metrics serves the registry. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 declare module 'express-serve-static-core' {
@@ -47,6 +50,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set('query parser', 'simple');
   app.use(helmet());
   app.use(requestLogging(options.logger));
+  const { metrics } = options;
+  if (metrics) {
+    app.use(measureRequests(metrics));
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
 
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
@@ -83,7 +93,7 @@ function requestLogging(logger: Logger): RequestHandler {
     res.locals.traceId = traceId;
     res.locals.log = traceId ? logger.child({ traceId }) : logger;
     res.on('finish', () => {
-      if (req.path.startsWith('/health/')) return;
+      if (req.path.startsWith('/health/') || req.path === '/metrics') return;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       res.locals.log.info(
         { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },

@@ -4,5 +4,6 @@ export * from './errors';
 export * from './http';
 export * from './lifecycle';
 export * from './logger';
+export * from './metrics';
 export * from './sidecar';
 export * from './validation';

@@ -71,6 +71,14 @@ export class KnexNotificationRepository implements NotificationRepository {
     );
   }
 
+  async countByStatus(): Promise<Partial<Record<NotificationStatus, number>>> {
+    const rows: { status: NotificationStatus; count: string }[] = await this.db('notifications')
+      .select('status')
+      .count('* as count')
+      .groupBy('status');
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
   async listByOrderReference(orderReference: string): Promise<Notification[]> {
     const rows: NotificationRow[] = await this.db('notifications')
       .select('id', 'event_id', 'payment_id', 'order_reference', 'recipient', 'subject', 'status', 'attempts', 'last_error', 'created_at', 'sent_at')

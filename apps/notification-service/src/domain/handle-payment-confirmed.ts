@@ -9,8 +9,12 @@ import { confirmationEmail } from './confirmation-email';
 import type { EmailSender } from './email-sender';
 import type { NotificationRepository } from './notification-repository';
 
-/** What the sidecar is told: SUCCESS (done), RETRY (deliver again later), DROP (never deliver again). */
-export type DeliveryVerdict = { status: 'SUCCESS' | 'RETRY' | 'DROP'; reason: string };
+/**
+ * What the sidecar is told: SUCCESS (done), RETRY (deliver again later), DROP
+ * (never deliver again: the sidecar moves it to the dead-letter topic); and
+ * whether this delivery sent the e-mail, failed to, or did not try.
+ */
+export type DeliveryVerdict = { status: 'SUCCESS' | 'RETRY' | 'DROP'; reason: string; email: 'sent' | 'failed' | 'none' };
 
 export interface HandlerDeps {
   notifications: NotificationRepository;
@@ -39,7 +43,7 @@ export async function handlePaymentConfirmed(
   if (envelope.type !== PAYMENT_CONFIRMED_EVENT_TYPE) {
     const reason = `not a ${PAYMENT_CONFIRMED_EVENT_TYPE} event (type ${JSON.stringify(envelope.type)})`;
     await deps.notifications.recordRejected({ eventId, orderReference: null, reason, payload: delivery });
-    return { status: 'DROP', reason };
+    return { status: 'DROP', reason, email: 'none' };
   }
 
   const parsed = paymentConfirmedSchema.safeParse(envelope.data);
@@ -50,7 +54,7 @@ export async function handlePaymentConfirmed(
     const data = envelope.data as { orderReference?: unknown } | undefined;
     const orderReference = typeof data?.orderReference === 'string' ? data.orderReference.slice(0, 64) : null;
     await deps.notifications.recordRejected({ eventId, orderReference, reason, payload: delivery });
-    return { status: 'DROP', reason };
+    return { status: 'DROP', reason, email: 'none' };
   }
 
   const payment = parsed.data;
@@ -65,9 +69,9 @@ export async function handlePaymentConfirmed(
 
   const claim = await deps.notifications.claimForSending(payment.paymentId, deps.claimTimeoutMs);
   if (!claim.claimed) {
-    if (claim.status === 'SENT') return { status: 'SUCCESS', reason: 'already sent (duplicate delivery)' };
+    if (claim.status === 'SENT') return { status: 'SUCCESS', reason: 'already sent (duplicate delivery)', email: 'none' };
     // Another delivery of the same payment is sending right now: ask again later, by then it is SENT.
-    return { status: 'RETRY', reason: `another delivery holds the e-mail (${claim.status})` };
+    return { status: 'RETRY', reason: `another delivery holds the e-mail (${claim.status})`, email: 'none' };
   }
 
   try {
@@ -75,8 +79,8 @@ export async function handlePaymentConfirmed(
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     await deps.notifications.markFailed(payment.paymentId, reason);
-    return { status: 'RETRY', reason: `sending failed: ${reason}` };
+    return { status: 'RETRY', reason: `sending failed: ${reason}`, email: 'failed' };
   }
   await deps.notifications.markSent(payment.paymentId);
-  return { status: 'SUCCESS', reason: 'sent' };
+  return { status: 'SUCCESS', reason: 'sent', email: 'sent' };
 }

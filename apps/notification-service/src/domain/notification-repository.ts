@@ -24,4 +24,5 @@ export interface NotificationRepository {
   /** Records an event we can never process, once per event id. */
   recordRejected(rejected: { eventId: string; orderReference: string | null; reason: string; payload: unknown }): Promise<void>;
   listByOrderReference(orderReference: string): Promise<Notification[]>;
+  countByStatus(): Promise<Partial<Record<NotificationStatus, number>>>;
 }

@@ -4,13 +4,16 @@
 import type { Router } from 'express';
 import { traceHeaders } from '@orderflow/service-kit';
 import { handlePaymentConfirmed, type HandlerDeps } from '../domain/handle-payment-confirmed';
+import type { NotificationMetrics } from '../metrics';
 
 export const PAYMENT_CONFIRMED_ROUTE = '/events/payment-confirmed';
 
-export function eventRoutes(deps: HandlerDeps) {
+export function eventRoutes(deps: HandlerDeps & { metrics: NotificationMetrics }) {
   return (router: Router) => {
     router.post(PAYMENT_CONFIRMED_ROUTE, async (req, res) => {
       const verdict = await handlePaymentConfirmed(req.body, deps, { traceHeaders: traceHeaders(req) });
+      deps.metrics.deliveries.inc({ verdict: verdict.status });
+      if (verdict.email !== 'none') deps.metrics.emails.inc({ result: verdict.email });
       const eventId = (req.body as { id?: unknown } | undefined)?.id;
       const level = verdict.status === 'SUCCESS' ? 'info' : 'warn';
       res.locals.log[level]({ eventId, verdict: verdict.status, reason: verdict.reason }, 'payment.confirmed delivery handled');

@@ -158,3 +158,18 @@ describe('GET /notifications', () => {
     expect(response.body.errors[0].field).toBe('orderReference');
   });
 });
+
+describe('GET /metrics', () => {
+  it('counts deliveries by verdict and e-mails by result', async () => {
+    await deliver(delivery());
+    sidecar.answerWith(() => ({ status: 500, body: { message: 'smtp down' } }));
+    await deliver(delivery());
+    await deliver(delivery({ data: { amount: 1 } }));
+
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toMatch(/orderflow_emails_total\{result="sent",service="notification-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_emails_total\{result="failed",service="notification-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_event_deliveries_total\{verdict="DROP",service="notification-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_notifications\{status="REJECTED",service="notification-service"\} [1-9]/);
+  });
+});

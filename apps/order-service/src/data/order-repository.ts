@@ -205,6 +205,11 @@ export class KnexOrderRepository implements OrderRepository {
     return Number(row?.count ?? 0);
   }
 
+  async countByStatus(): Promise<Partial<Record<OrderStatus, number>>> {
+    const rows: { status: OrderStatus; count: string }[] = await this.db('orders').select('status').count('* as count').groupBy('status');
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
   async purgeExpiredIdempotencyKeys(limit: number): Promise<number> {
     return this.db('idempotency_keys')
       .whereIn('key', this.db('idempotency_keys').select('key').where('expires_at', '<', this.db.fn.now()).limit(limit))

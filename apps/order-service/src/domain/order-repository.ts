@@ -57,5 +57,6 @@ export interface OrderRepository {
    */
   claimDuePayments(limit: number, leaseMs: number): Promise<Order[]>;
   countPendingPayments(): Promise<number>;
+  countByStatus(): Promise<Partial<Record<OrderStatus, number>>>;
   purgeExpiredIdempotencyKeys(limit: number): Promise<number>;
 }

@@ -6,6 +6,7 @@ import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder } from '../domain/place-order';
 import { decodeCursor } from '../data/order-repository';
+import type { OrderMetrics } from '../metrics';
 import { idempotencyKeySchema, listOrdersQuerySchema, orderReferenceParamSchema, placeOrderSchema } from './order-schemas';
 
 export interface OrderRouteDeps {
@@ -13,6 +14,7 @@ export interface OrderRouteDeps {
   payments: PaymentGateway;
   /** How long an Idempotency-Key is remembered. */
   idempotencyKeyTtlMs: number;
+  metrics: OrderMetrics;
 }
 
 /** The order as the API shows it. */
@@ -49,6 +51,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
         idempotency: key === undefined ? undefined : { key, requestHash, ttlMs: deps.idempotencyKeyTtlMs },
       });
 
+      deps.metrics.ordersPlaced.inc({ outcome: result.outcome });
       if (result.outcome === 'repeated') {
         const { earlier } = result;
         if (earlier.requestHash !== requestHash) {

@@ -6,6 +6,7 @@ import type { Logger } from '@orderflow/service-kit';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { retryPendingPayments, type SweepOptions } from '../domain/retry-pending-payments';
+import type { OrderMetrics } from '../metrics';
 
 export const SWEEP_ROUTE = '/payment-retry-sweep';
 
@@ -14,6 +15,7 @@ export interface SweepRouteDeps {
   payments: PaymentGateway;
   sweep: SweepOptions;
   logger: Logger;
+  metrics: OrderMetrics;
 }
 
 export function sweepRoutes(deps: SweepRouteDeps) {
@@ -28,6 +30,9 @@ export function sweepRoutes(deps: SweepRouteDeps) {
       running = true;
       try {
         const report = await retryPendingPayments(deps, deps.sweep);
+        deps.metrics.sweptOrders.inc({ result: 'paid' }, report.paid);
+        deps.metrics.sweptOrders.inc({ result: 'still_pending' }, report.stillPending);
+        deps.metrics.sweptOrders.inc({ result: 'rejected' }, report.rejected);
         const purged = await deps.orders.purgeExpiredIdempotencyKeys(1_000);
         if (report.tried > 0 || purged > 0) deps.logger.info({ ...report, purgedIdempotencyKeys: purged }, 'payment retry sweep');
         res.status(200).json(report);

@@ -194,3 +194,19 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(long.status).toBe(400);
   });
 });
+
+describe('GET /metrics', () => {
+  it('shows orders by status, the pending-payment backlog, and POST /orders outcomes', async () => {
+    sidecar.answerWith(down);
+    await request(app).post('/orders').send(order);
+
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.text).toMatch(/orderflow_payment_pending_backlog\{service="order-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_orders\{status="PAYMENT_PENDING",service="order-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_orders_placed_total\{outcome="payment_pending",service="order-service"\} [1-9]/);
+    expect(metrics.text).toContain('route="/orders"');
+    expect(metrics.text).toContain('process_resident_memory_bytes');
+  });
+});

@@ -70,6 +70,7 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
           topic: event.topic,
           partition_key: event.partitionKey,
           cloud_event: JSON.stringify(event.cloudEvent),
+          traceparent: event.traceparent ?? null,
         });
         return { payment: fromRow(row), created: true };
       }
@@ -91,10 +92,14 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
   async relayBatch(limit: number, publish: (events: PendingOutboxEvent[]) => Promise<PublishReport>): Promise<number> {
     return this.db.transaction(async (trx) => {
       // SKIP LOCKED: several replicas relay side by side without taking the same rows.
-      const rows: { id: string; topic: string; partition_key: string; cloud_event: CloudEvent<unknown> }[] = await trx(
-        'outbox_events',
-      )
-        .select('id', 'topic', 'partition_key', 'cloud_event')
+      const rows: {
+        id: string;
+        topic: string;
+        partition_key: string;
+        cloud_event: CloudEvent<unknown>;
+        traceparent: string | null;
+      }[] = await trx('outbox_events')
+        .select('id', 'topic', 'partition_key', 'cloud_event', 'traceparent')
         .whereNull('published_at')
         .orderBy('id')
         .limit(limit)
@@ -106,6 +111,7 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
         topic: row.topic,
         partitionKey: row.partition_key,
         cloudEvent: row.cloud_event,
+        traceparent: row.traceparent ?? undefined,
       }));
       const { publishedIds, error } = await publish(events);
       if (publishedIds.length > 0) {
@@ -122,5 +128,13 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
       }
       return publishedIds.length;
     });
+  }
+
+  async lag(): Promise<{ unpublished: number; oldestAgeSeconds: number }> {
+    const { rows } = await this.db.raw<{ rows: { unpublished: string; oldest_age: string | null }[] }>(
+      `select count(*) as unpublished, extract(epoch from now() - min(created_at)) as oldest_age
+         from outbox_events where published_at is null`,
+    );
+    return { unpublished: Number(rows[0]?.unpublished ?? 0), oldestAgeSeconds: Number(rows[0]?.oldest_age ?? 0) };
   }
 }

@@ -26,4 +26,6 @@ export interface Outbox {
    * `publish`, and marks as published those it reports.
    */
   relayBatch(limit: number, publish: (events: PendingOutboxEvent[]) => Promise<PublishReport>): Promise<number>;
+  /** How many events wait, and how long the oldest has waited. */
+  lag(): Promise<{ unpublished: number; oldestAgeSeconds: number }>;
 }

@@ -40,6 +40,8 @@ export interface OutboxEvent {
   topic: string;
   partitionKey: string;
   cloudEvent: CloudEvent<unknown>;
+  /** W3C trace context of the request that caused it, so the event continues that trace. */
+  traceparent?: string | undefined;
 }
 
 export function newPayment(request: PaymentRequest, now: Date = new Date()): Payment {
@@ -60,7 +62,7 @@ export function isSameCharge(payment: Payment, request: PaymentRequest): boolean
   return payment.amount === normaliseMoney(request.amount) && payment.currency === request.currency;
 }
 
-export function paymentConfirmedEvent(payment: Payment): OutboxEvent {
+export function paymentConfirmedEvent(payment: Payment, traceparent?: string): OutboxEvent {
   const data: PaymentConfirmed = {
     paymentId: payment.id,
     orderReference: payment.orderReference,
@@ -74,6 +76,7 @@ export function paymentConfirmedEvent(payment: Payment): OutboxEvent {
     topic: PAYMENT_TOPIC,
     // One key per order keeps every event of an order on one partition, in order.
     partitionKey: payment.orderReference,
+    traceparent,
     cloudEvent: {
       specversion: '1.0',
       id: randomUUID(),

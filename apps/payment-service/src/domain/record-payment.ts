@@ -10,9 +10,10 @@ import type { PaymentRepository } from './payment-repository';
 export async function recordPayment(
   request: PaymentRequest,
   payments: PaymentRepository,
+  context: { traceparent?: string | undefined } = {},
 ): Promise<{ payment: Payment; created: boolean }> {
   const candidate = newPayment(request);
-  const result = await payments.recordOnce(candidate, paymentConfirmedEvent(candidate));
+  const result = await payments.recordOnce(candidate, paymentConfirmedEvent(candidate, context.traceparent));
   if (!result.created && !isSameCharge(result.payment, request)) {
     throw new AppError('conflict', {
       detail: `order ${request.orderReference} was already charged ${result.payment.amount} ${result.payment.currency}`,

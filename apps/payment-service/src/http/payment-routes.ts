@@ -5,11 +5,13 @@ import { z } from 'zod';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../domain/payment-repository';
 import { recordPayment } from '../domain/record-payment';
+import type { PaymentMetrics } from '../metrics';
 
 export interface PaymentRouteDeps {
   payments: PaymentRepository;
   /** Called after a new payment committed, so its event goes out now rather than at the next poll. */
   onPaymentRecorded: () => void;
+  metrics: PaymentMetrics;
 }
 
 const paymentIdParamSchema = z.strictObject({ id: z.uuid('is not a payment id') });
@@ -32,7 +34,15 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
   return (router: Router) => {
     router.post('/payments', async (req, res) => {
       const request = parseInput(paymentRequestSchema, req.body);
-      const { payment, created } = await recordPayment(request, deps.payments);
+      let recorded;
+      try {
+        recorded = await recordPayment(request, deps.payments, { traceparent: req.header('traceparent') });
+      } catch (error) {
+        if (error instanceof AppError && error.kind === 'conflict') deps.metrics.paymentsRecorded.inc({ result: 'conflict' });
+        throw error;
+      }
+      const { payment, created } = recorded;
+      deps.metrics.paymentsRecorded.inc({ result: created ? 'created' : 'repeated' });
       if (created) deps.onPaymentRecorded();
       res.location(`/payments/${payment.id}`);
       res.status(created ? 201 : 200).json(paymentView(payment));

@@ -13,6 +13,8 @@ export class DaprEventPublisher implements EventPublisher {
   async publish(event: OutboxEvent): Promise<void> {
     const response = await this.sidecar.publishCloudEvent(this.pubsubName, event.topic, event.cloudEvent, {
       partitionKey: event.partitionKey,
+      // The sidecar writes it into the CloudEvent: the subscriber's delivery continues the order's trace.
+      headers: { traceparent: event.traceparent },
     });
     if (response.status < 200 || response.status >= 300) {
       throw new Error(`publish to ${event.topic} refused: ${describeSidecarAnswer(response)}`);

@@ -5,6 +5,7 @@ import { migrations } from '../../src/data/migrations';
 import { KnexPaymentRepository } from '../../src/data/payment-repository';
 import { relayOutbox } from '../../src/domain/relay-outbox';
 import { DaprEventPublisher } from '../../src/sidecar/event-publisher';
+import { createPaymentMetrics } from '../../src/metrics';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { testLogger } from '../../../../test-support/logger';
@@ -32,7 +33,14 @@ beforeAll(async () => {
   sidecar = await startStubSidecar(() => ({ status: 204 }));
   payments = new KnexPaymentRepository(database.db);
   publisher = new DaprEventPublisher(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
-  app = buildPaymentApp({ db: database.db, payments, onPaymentRecorded: () => {}, logger: testLogger, bodyLimit: '64kb' });
+  app = buildPaymentApp({
+    db: database.db,
+    payments,
+    metrics: createPaymentMetrics(payments),
+    onPaymentRecorded: () => {},
+    logger: testLogger,
+    bodyLimit: '64kb',
+  });
 });
 
 afterAll(async () => {
@@ -167,6 +175,14 @@ describe('the outbox relay', () => {
     expect(await relayOutbox(payments, publisher, 10)).toBe(0);
   });
 
+  it('publishes the event in the trace of the request that recorded the payment', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await request(app).post('/payments').set('traceparent', traceparent).send(paymentRequest());
+
+    expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+    expect(sidecar.requests[0]!.headers.traceparent).toBe(traceparent);
+  });
+
   it('keeps events while the sidecar refuses them, and publishes each once (same event id) when it is back', async () => {
     const body = paymentRequest();
     await request(app).post('/payments').send(body);
@@ -194,5 +210,23 @@ describe('the outbox relay', () => {
     sidecar = await startStubSidecar(() => ({ status: 204 }));
     publisher = new DaprEventPublisher(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
     expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts payments by result and shows the outbox backlog and lag', async () => {
+    const body = paymentRequest();
+    await request(app).post('/payments').send(body);
+    await request(app).post('/payments').send(body);
+    await request(app).post('/payments').send({ ...body, amount: '1.00' });
+
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/orderflow_payments_total\{result="created",service="payment-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_payments_total\{result="repeated",service="payment-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_payments_total\{result="conflict",service="payment-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_outbox_unpublished_events\{service="payment-service"\} [1-9]/);
+    expect(metrics.text).toMatch(/orderflow_outbox_lag_seconds\{service="payment-service"\} [0-9.]+/);
+    expect(metrics.text).toMatch(/http_server_request_duration_seconds_count\{[^}]*method="POST",route="\/payments",status="201"\} [1-9]/);
   });
 });
