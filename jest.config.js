@@ -12,7 +12,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'services',
-      testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.test.ts', '<rootDir>/components/test/**/*.test.ts'],
     },
     {
       ...shared,

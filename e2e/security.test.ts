@@ -89,3 +89,32 @@ describe('hostile input', () => {
     expect((await invoke('order-service', 'order-service', 'GET', 'orders?limit=1')).status).toBe(200);
   });
 });
+
+describe('secrets', () => {
+  it('the SMTP server refuses mail without a login, so the binding delivers only with the credentials from the secret store', async () => {
+    const smtpPort = Number(process.env.ORDERFLOW_SMTP_PORT ?? 1025);
+    const replies = await smtpConversation(smtpPort, ['EHLO e2e.local', 'MAIL FROM:<intruder@example.com>', 'QUIT']);
+    // replies: greeting, EHLO, MAIL FROM, QUIT
+    expect(replies[2]).toMatch(/^530/);
+  });
+});
+
+/** Speaks plain SMTP: sends each line after the server's previous answer; returns every answer. */
+async function smtpConversation(port: number, lines: string[]): Promise<string[]> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const replies: string[] = [];
+    const toSend = [...lines];
+    socket.setEncoding('utf8');
+    socket.setTimeout(5_000, () => socket.destroy(new Error('SMTP conversation timed out')));
+    socket.on('data', (chunk: string) => {
+      replies.push(chunk);
+      const next = toSend.shift();
+      if (next === undefined) socket.end();
+      else socket.write(`${next}\r\n`);
+    });
+    socket.on('close', () => resolve(replies));
+    socket.on('error', reject);
+  });
+}

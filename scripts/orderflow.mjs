@@ -69,7 +69,11 @@ async function startMessagingAndMail() {
   await step('Starting Kafka (KRaft, single node)', () => kafka.startKafka());
   await step('Kafka topics', () => kafka.createTopics());
   const { startMailDev } = await import('./lib/maildev.mjs');
-  await step('Starting MailDev (SMTP + web inbox)', () => startMailDev());
+  const { ensureDevSecrets } = await import('./lib/dev-secrets.mjs');
+  const secrets = ensureDevSecrets();
+  await step('Starting MailDev (SMTP + web inbox)', () =>
+    startMailDev({ user: secrets['smtp-user'], password: secrets['smtp-password'] }),
+  );
 }
 
 function banner(tokens) {
@@ -190,6 +194,7 @@ async function endToEnd(toolchain, add, jestArgs) {
         ...sidecarEnvironment(toolchain),
         ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
         ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
+        ORDERFLOW_SMTP_PORT: String(settings.smtp.port),
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
         ORDERFLOW_API_TOKENS: JSON.stringify(tokens),
         // One file at a time: the fault-injection tests freeze shared processes.

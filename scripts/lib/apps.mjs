@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { databaseUrl } from './postgres.mjs';
+import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
 import { startProcess } from './processes.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
 
@@ -64,6 +65,7 @@ export function sidecarEnvironment(toolchain) {
     ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
     ORDERFLOW_SMTP_HOST: '127.0.0.1',
     ORDERFLOW_SMTP_PORT: String(settings.smtp.port),
+    ORDERFLOW_SECRETS_FILE: DEV_SECRETS_FILE,
   };
 }
 

@@ -64,7 +64,7 @@ function smtpAnswers(port, timeoutMs = 2000) {
  * fails clearly when the ports belong to something else.
  * @returns {Promise<ReturnType<typeof startProcess> | null>}
  */
-export async function startMailDev() {
+export async function startMailDev({ user, password } = {}) {
   const { port, webPort } = settings.smtp;
 
   if (await apiAnswers()) {
@@ -119,6 +119,8 @@ export async function startMailDev() {
       '--web-ip', '127.0.0.1',
       '--web', String(webPort),
       '--config', configFile,
+      // SMTP login, as a real server wants one: the sidecar's binding gets it from the secret store.
+      ...(user && password ? ['--incoming-user', user, '--incoming-pass', password] : []),
     ],
     cwd: dir,
     env,

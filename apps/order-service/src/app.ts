@@ -7,6 +7,7 @@ import { orderRoutes } from './http/order-routes';
 import { sweepRoutes } from './http/sweep-routes';
 import type { SweepOptions } from './domain/retry-pending-payments';
 import { createOrderMetrics } from './metrics';
+import { CustomerRateLimit } from './http/customer-rate-limit';
 
 export interface OrderAppDeps {
   db: Knex;
@@ -16,6 +17,7 @@ export interface OrderAppDeps {
   appApiToken?: string | undefined;
   idempotencyKeyTtlMs: number;
   sweep: SweepOptions;
+  ordersPerCustomerPerMinute: number;
 }
 
 export function buildOrderApp(deps: OrderAppDeps) {
@@ -28,7 +30,13 @@ export function buildOrderApp(deps: OrderAppDeps) {
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
     routes: (router) => {
-      orderRoutes({ orders, payments: deps.payments, idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs, metrics })(router);
+      orderRoutes({
+        orders,
+        payments: deps.payments,
+        idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs,
+        metrics,
+        rateLimit: new CustomerRateLimit(deps.ordersPerCustomerPerMinute),
+      })(router);
       sweepRoutes({ orders, payments: deps.payments, sweep: deps.sweep, logger: deps.logger, metrics })(router);
     },
   });

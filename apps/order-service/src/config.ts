@@ -18,6 +18,8 @@ export const configShape = {
   PAYMENT_SWEEP_BATCH_SIZE: positiveInt(100),
   PAYMENT_SWEEP_CONCURRENCY: positiveInt(8),
   PAYMENT_SWEEP_LEASE_MS: positiveInt(30_000),
+  /** Orders one customer may place per minute (per replica); more answer 429 with Retry-After. */
+  ORDERS_PER_CUSTOMER_PER_MINUTE: positiveInt(60),
 };
 
 export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;

@@ -32,6 +32,7 @@ runService({
       bodyLimit: config.BODY_LIMIT,
       appApiToken: config.APP_API_TOKEN,
       idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      ordersPerCustomerPerMinute: config.ORDERS_PER_CUSTOMER_PER_MINUTE,
       sweep: {
         batchSize: config.PAYMENT_SWEEP_BATCH_SIZE,
         concurrency: config.PAYMENT_SWEEP_CONCURRENCY,

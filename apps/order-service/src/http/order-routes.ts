@@ -7,6 +7,7 @@ import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder } from '../domain/place-order';
 import { decodeCursor } from '../data/order-repository';
 import type { OrderMetrics } from '../metrics';
+import type { CustomerRateLimit } from './customer-rate-limit';
 import { idempotencyKeySchema, listOrdersQuerySchema, orderReferenceParamSchema, placeOrderSchema } from './order-schemas';
 
 export interface OrderRouteDeps {
@@ -15,6 +16,7 @@ export interface OrderRouteDeps {
   /** How long an Idempotency-Key is remembered. */
   idempotencyKeyTtlMs: number;
   metrics: OrderMetrics;
+  rateLimit: CustomerRateLimit;
 }
 
 /** The order as the API shows it. */
@@ -43,6 +45,13 @@ export function orderRoutes(deps: OrderRouteDeps) {
       const rawKey = req.header('idempotency-key');
       const key = rawKey === undefined ? undefined : parseInput(idempotencyKeySchema, { 'Idempotency-Key': rawKey })['Idempotency-Key'];
       const input = parseInput(placeOrderSchema, req.body);
+      const waitMs = deps.rateLimit.take(input.customer.id);
+      if (waitMs > 0) {
+        res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
+        throw new AppError('too_many_requests', {
+          detail: `customer ${input.customer.id} is placing orders faster than allowed; retry in ${Math.ceil(waitMs / 1000)} s`,
+        });
+      }
       // The parsed input, not the raw bytes: the same order with its fields in another order is the same request.
       const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 

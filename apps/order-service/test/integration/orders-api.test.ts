@@ -53,6 +53,7 @@ beforeAll(async () => {
     logger: testLogger,
     bodyLimit: '64kb',
     idempotencyKeyTtlMs: 60_000,
+    ordersPerCustomerPerMinute: 10_000,
     sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
   });
 });
@@ -243,5 +244,34 @@ describe('health', () => {
   it('is live, and ready while its database answers', async () => {
     expect((await request(app).get('/health/live')).status).toBe(200);
     expect((await request(app).get('/health/ready')).status).toBe(200);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 problem with Retry-After once a customer exceeds the orders allowed per minute, and saves nothing more', async () => {
+    const limited = buildOrderApp({
+      db: database.db,
+      payments: new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
+        appId: 'payment-service',
+        timeoutMs: 1_000,
+        logger: testLogger,
+      }),
+      logger: testLogger,
+      bodyLimit: '64kb',
+      idempotencyKeyTtlMs: 60_000,
+      ordersPerCustomerPerMinute: 2,
+      sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
+    });
+    const hurried = { ...validOrder, customer: { ...customer, id: 'cust-hurried' } };
+    expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);
+    expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);
+    const third = await request(limited).post('/orders').send(hurried);
+
+    expect(third.status).toBe(429);
+    expect(third.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    const saved = await database.db('orders').where({ customer_id: 'cust-hurried' }).count<{ c: string }[]>('* as c');
+    expect(saved).toEqual([{ c: '2' }]);
+    expect((await request(limited).post('/orders').send(validOrder)).status).toBe(201);
   });
 });

@@ -43,6 +43,7 @@ beforeAll(async () => {
     logger: testLogger,
     bodyLimit: '64kb',
     idempotencyKeyTtlMs: 60_000,
+    ordersPerCustomerPerMinute: 10_000,
     sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
   });
 });

@@ -1,0 +1,62 @@
+// The Dapr resources in components/ and dapr/ as the sidecars load them.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+interface Resource {
+  kind: string;
+  metadata: { name: string };
+  spec: { type?: string; metadata?: { name: string; value?: unknown; secretKeyRef?: unknown; envRef?: string }[] };
+  scopes?: string[];
+}
+
+const ROOT = path.resolve(__dirname, '../..');
+const resources: Resource[] = ['components', 'dapr'].flatMap((folder) =>
+  fs
+    .readdirSync(path.join(ROOT, folder))
+    .filter((file) => file.endsWith('.yaml'))
+    .map((file) => YAML.parse(fs.readFileSync(path.join(ROOT, folder, file), 'utf8')) as Resource),
+);
+const components = resources.filter((r) => r.kind === 'Component');
+const byName = (name: string) => components.find((c) => c.metadata.name === name)!;
+const metadataValue = (component: Resource, name: string) => component.spec.metadata?.find((m) => m.name === name)?.value;
+
+describe('the Dapr components', () => {
+  it('carry no credential in clear: passwords, users, tokens and keys come from a secret store', () => {
+    for (const component of components) {
+      for (const item of component.spec.metadata ?? []) {
+        if (/password|user|token|secret|key$/i.test(item.name) && item.name !== 'nestedSeparator') {
+          expect({ component: component.metadata.name, item: item.name, inClear: item.value !== undefined }).toEqual({
+            component: component.metadata.name,
+            item: item.name,
+            inClear: false,
+          });
+        }
+      }
+    }
+  });
+
+  it('let only payment-service publish to payment-topic, and only notification-service subscribe', () => {
+    const kafka = byName('kafka-pubsub');
+    expect(metadataValue(kafka, 'publishingScopes')).toBe(
+      'payment-service=payment-topic;notification-service=payment-topic-dlq;order-service=',
+    );
+    expect(metadataValue(kafka, 'subscriptionScopes')).toBe('notification-service=payment-topic;order-service=;payment-service=');
+  });
+
+  it('give the SMTP binding and the secrets only to notification-service, and the retry schedule only to order-service', () => {
+    expect(byName('email').scopes).toEqual(['notification-service']);
+    expect(byName('local-secrets').scopes).toEqual(['notification-service']);
+    expect(byName('payment-retry-sweep').scopes).toEqual(['order-service']);
+  });
+
+  it('bound every retry policy (Dapr retries forever by default)', () => {
+    const resiliency = resources.find((r) => r.kind === 'Resiliency') as unknown as {
+      spec: { policies: { retries: Record<string, { maxRetries?: number }> } };
+    };
+    for (const [name, policy] of Object.entries(resiliency.spec.policies.retries)) {
+      expect({ name, maxRetries: policy.maxRetries }).toEqual({ name, maxRetries: expect.any(Number) });
+      expect(policy.maxRetries).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
