@@ -51,6 +51,20 @@ describe('tracing', () => {
       return lines.some((l) => l.verdict === 'SUCCESS') ? lines : undefined;
     });
     expect(notification.find((l) => l.verdict === 'SUCCESS')).toMatchObject({ reason: 'sent' });
+
+    // The sidecars exported the same trace to Zipkin: spans from all three services.
+    const zipkin = process.env.ORDERFLOW_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+    const services = await eventually(
+      'the trace in Zipkin with spans of all three sidecars',
+      async () => {
+        const trace = await http('GET', `${zipkin}/api/v2/trace/${traceId}`);
+        if (trace.status !== 200) return undefined;
+        const names = new Set((trace.body as { localEndpoint?: { serviceName?: string } }[]).map((span) => span.localEndpoint?.serviceName));
+        return ['order-service', 'payment-service', 'notification-service'].every((name) => names.has(name)) ? names : undefined;
+      },
+      30_000,
+    );
+    expect([...services]).toEqual(expect.arrayContaining(['order-service', 'payment-service', 'notification-service']));
   });
 });
 

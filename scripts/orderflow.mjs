@@ -57,6 +57,8 @@ async function prepare({ fastDatabase, withTests = false }) {
   const toolchain = await ensureDaprToolchain();
   const { ensureKafka } = await import('./lib/kafka.mjs');
   await step('Kafka broker jars', () => ensureKafka());
+  const { ensureZipkin } = await import('./lib/zipkin.mjs');
+  await step('Zipkin server jar', () => ensureZipkin());
   const postgres = await import('./lib/postgres.mjs');
   await step('PostgreSQL server', () => postgres.ensurePostgres());
   await step('Starting PostgreSQL', () => postgres.startPostgres({ fast: fastDatabase }));
@@ -74,6 +76,8 @@ async function startMessagingAndMail() {
   await step('Starting MailDev (SMTP + web inbox)', () =>
     startMailDev({ user: secrets['smtp-user'], password: secrets['smtp-password'] }),
   );
+  const { startZipkin } = await import('./lib/zipkin.mjs');
+  await step('Starting Zipkin (traces)', () => startZipkin());
 }
 
 function banner(tokens) {
@@ -94,6 +98,7 @@ orderflow is running. Ctrl-C stops everything.
   payment-service        app http://127.0.0.1:${p.appPort}  sidecar http://127.0.0.1:${p.httpPort}
   notification-service   app http://127.0.0.1:${n.appPort}  sidecar http://127.0.0.1:${n.httpPort}
   e-mail inbox (MailDev) http://127.0.0.1:${settings.smtp.webPort}   SMTP 127.0.0.1:${settings.smtp.port}
+  traces (Zipkin)        http://127.0.0.1:${settings.zipkin.port}
   Kafka                  127.0.0.1:${settings.kafka.port}   PostgreSQL 127.0.0.1:${settings.postgres.port}
   logs                   ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/
   API tokens (this run)  ${path.relative(ROOT, path.join(LOCAL, 'run', 'tokens.json'))}: each sidecar's API wants its "dapr" token as dapr-api-token
@@ -195,6 +200,7 @@ async function endToEnd(toolchain, add, jestArgs) {
         ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
         ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
         ORDERFLOW_SMTP_PORT: String(settings.smtp.port),
+        ORDERFLOW_ZIPKIN_URL: `http://127.0.0.1:${settings.zipkin.port}`,
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
         ORDERFLOW_API_TOKENS: JSON.stringify(tokens),
         // One file at a time: the fault-injection tests freeze shared processes.

@@ -32,6 +32,7 @@ export const settings = {
     controllerPort: port('KAFKA_CONTROLLER_PORT', 9093),
   },
   smtp: { port: port('SMTP_PORT', 1025), webPort: port('MAILDEV_WEB_PORT', 1080) },
+  zipkin: { port: port('ZIPKIN_PORT', 9411) },
   apps: {
     'order-service': {
       appPort: port('ORDER_APP_PORT', 3001),

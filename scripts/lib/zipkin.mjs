@@ -1,0 +1,70 @@
+// A local trace backend: the Zipkin server (one executable jar from Maven
+// Central), in-memory storage, on 127.0.0.1 only. The sidecars export their
+// spans to it (dapr/config.yaml, ORDERFLOW_ZIPKIN_ENDPOINT); its UI and API
+// show an order's whole trace.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { settings } from './settings.mjs';
+import { startProcess } from './processes.mjs';
+import { info, run, SetupError, waitFor } from './step.mjs';
+
+export const ZIPKIN_VERSION = '3.5.1';
+const ARTIFACT = `io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`;
+const JAR = path.join(os.homedir(), '.m2', 'repository', 'io', 'zipkin', 'zipkin-server', ZIPKIN_VERSION, `zipkin-server-${ZIPKIN_VERSION}-exec.jar`);
+
+export const zipkinUrl = `http://127.0.0.1:${settings.zipkin.port}`;
+/** Where the sidecars send spans (Zipkin's v2 JSON API). */
+export const zipkinSpansEndpoint = `${zipkinUrl}/api/v2/spans`;
+
+/** Fetches the Zipkin server jar into the local Maven repository (first run only). */
+export async function ensureZipkin() {
+  if (fs.existsSync(JAR)) return JAR;
+  info(`fetching the Zipkin ${ZIPKIN_VERSION} server jar from Maven Central (first run only)`);
+  await run('mvn', ['-q', 'dependency:get', `-Dartifact=${ARTIFACT}`, '-Dtransitive=false'], {
+    hint: 'install Maven (apt-get install -y maven) and check that Maven Central is reachable',
+  });
+  if (!fs.existsSync(JAR)) throw new SetupError(`Maven reported success but ${JAR} is missing`);
+  return JAR;
+}
+
+async function answers() {
+  try {
+    const response = await fetch(`${zipkinUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts Zipkin unless one already answers on the port (then it is reused and null is returned). */
+export async function startZipkin() {
+  if (await answers()) {
+    info(`reusing the Zipkin already running at ${zipkinUrl}`);
+    return null;
+  }
+  const jar = await ensureZipkin();
+  const { port } = settings.zipkin;
+  const handle = startProcess({
+    name: 'zipkin',
+    command: 'java',
+    args: [
+      '-Xms64m',
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1', // starts in seconds; a trace store for one machine needs no C2
+      '-jar',
+      jar,
+      `--armeria.ports[0].ip=127.0.0.1`,
+      `--armeria.ports[0].port=${port}`,
+      '--armeria.ports[0].protocols[0]=http',
+    ],
+    env: { QUERY_PORT: String(port), STORAGE_TYPE: 'mem' },
+  });
+  const hint = `read ${handle.logFile}; set ZIPKIN_PORT if ${port} is taken`;
+  await waitFor(`Zipkin at ${zipkinUrl}`, async () => {
+    handle.assertAlive(hint);
+    return answers();
+  }, { timeoutMs: 60_000, intervalMs: 250, hint });
+  return handle;
+}
