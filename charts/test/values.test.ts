@@ -1,0 +1,117 @@
+// The chart's values: helm lint --strict passes with the shipped values files,
+// values.schema.json (and the few checks templates make) refuse bad ones with a
+// message naming the value at fault, and NOTES.txt tells the user how to reach the API.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { helm, NAMESPACE, RELEASE, render, templateArgs, VALUE_SETS } from './support/render';
+import { CHART_DIR, chartTools } from './support/tools';
+
+const INVALID_DIR = path.join(CHART_DIR, 'ci/invalid');
+const invalidFiles = fs
+  .readdirSync(INVALID_DIR)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
+
+/** Each bad values file says, in a `# expect:` line, what helm's error must name. */
+function expectedError(file: string): string {
+  const line = fs
+    .readFileSync(path.join(INVALID_DIR, file), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('# expect:'));
+  if (!line) throw new Error(`${file} has no "# expect: <what the error names>" line`);
+  return line.slice('# expect:'.length).trim();
+}
+
+describe('the chart values', () => {
+  it.each([
+    ['the default values', VALUE_SETS.default],
+    ['the production values', VALUE_SETS.production],
+  ])('pass helm lint --strict with %s', (_label, valuesFiles) => {
+    const { kubeVersion } = chartTools();
+    const result = helm([
+      'lint',
+      CHART_DIR,
+      '--strict',
+      '--namespace',
+      NAMESPACE,
+      '--kube-version',
+      kubeVersion,
+      ...valuesFiles.flatMap((file) => ['--values', file]),
+    ]);
+    expect({ status: result.status, output: result.stdout + result.stderr }).toEqual({
+      status: 0,
+      output: expect.stringContaining('1 chart(s) linted, 0 chart(s) failed'),
+    });
+    expect(result.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+  });
+
+  it('has a real chart version and the app version 0.1.0', () => {
+    const chart = YAML.parse(fs.readFileSync(path.join(CHART_DIR, 'Chart.yaml'), 'utf8'));
+    expect(chart.apiVersion).toBe('v2');
+    expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(chart.appVersion).toBe('0.1.0');
+  });
+
+  it('ships at least one bad values file per kind of mistake it guards against', () => {
+    expect(invalidFiles.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(invalidFiles)('rejects ci/invalid/%s, naming the value at fault', (file) => {
+    const result = helm(templateArgs([path.join(INVALID_DIR, file)]));
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(expectedError(file));
+  });
+
+  // helm lint runs the schema, but reports a template's `fail` only as [INFO]: the
+  // files whose expected error is a value's path (schema errors) fail the lint too.
+  it.each(invalidFiles.filter((file) => expectedError(file).startsWith('/')))('fails helm lint --strict on ci/invalid/%s too', (file) => {
+    const result = helm(['lint', CHART_DIR, '--strict', '--kube-version', chartTools().kubeVersion, '--values', path.join(INVALID_DIR, file)]);
+    expect(result.status).not.toBe(0);
+  });
+
+  it('renders nothing that depends on the cluster when there is none (helm template)', () => {
+    // templates/preflight.yaml looks Dapr and its mTLS setting up only on a real install.
+    expect(() => render()).not.toThrow();
+  });
+});
+
+describe('NOTES.txt', () => {
+  // helm template does not print NOTES.txt and an install needs a cluster: render it
+  // through a copy of the chart with one more template that includes it.
+  let chartCopy: string;
+  beforeAll(() => {
+    chartCopy = fs.mkdtempSync(path.join(os.tmpdir(), 'orderflow-notes-'));
+    fs.cpSync(CHART_DIR, chartCopy, { recursive: true });
+    fs.writeFileSync(
+      path.join(chartCopy, 'templates/notes-preview.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-preview\ndata:\n  notes: |\n{{ include "orderflow/templates/NOTES.txt" . | indent 4 }}\n',
+    );
+  });
+  afterAll(() => fs.rmSync(chartCopy, { recursive: true, force: true }));
+
+  function notes(valuesFiles: readonly string[] = []): string {
+    const args = templateArgs(valuesFiles);
+    args[2] = chartCopy;
+    const result = helm([...args, '--show-only', 'templates/notes-preview.yaml']);
+    if (result.status !== 0) throw new Error(result.stderr);
+    return YAML.parse(result.stdout).data.notes as string;
+  }
+
+  it('tells the user how to reach the API with a port-forward, and how to place an order', () => {
+    const text = notes();
+    expect(text).toContain(`kubectl -n ${NAMESPACE} port-forward service/${RELEASE}-order-service 8080:80`);
+    expect(text).toContain('curl -s -X POST "$ORDERFLOW_API/orders"');
+    expect(text).toContain(`http://${RELEASE}-order-service.${NAMESPACE}.svc/orders`);
+  });
+
+  it('points at the Ingress when there is one, and names the Secrets the user must have made', () => {
+    const text = notes(VALUE_SETS.production);
+    expect(text).toContain('export ORDERFLOW_API=https://orders.shop.example.com');
+    for (const secret of ['orderflow-database', 'orderflow-kafka', 'orderflow-smtp', 'payment-service-app-api-token']) {
+      expect(text).toContain(`- ${secret} (`);
+    }
+  });
+});

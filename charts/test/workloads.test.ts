@@ -1,0 +1,288 @@
+// The Kubernetes side of the chart: Deployments beside Dapr sidecars, probes,
+// security, resources, disruption budgets, autoscaling, network policies and the
+// migration Jobs.
+import {
+  appContainer,
+  deploymentOf,
+  envVar,
+  named,
+  ofKind,
+  render,
+  renderSet,
+  SERVICES,
+  VALUE_SET_LABELS,
+  type K8sObject,
+  type Rendering,
+  type ServiceId,
+  type ValueSetName,
+} from './support/render';
+
+const APP_PORTS: Record<ServiceId, number> = { 'order-service': 3001, 'payment-service': 3002, 'notification-service': 3003 };
+
+/** The Secret a secretKeyRef or token annotation names: rendered by the chart, or one the values say the user made. */
+function secretIsProvided(rendering: Rendering, name: string, userSecrets: string[]): boolean {
+  return ofKind(rendering, 'Secret').some((s) => s.metadata.name === name) || userSecrets.includes(name);
+}
+
+const USER_SECRETS: Record<ValueSetName, string[]> = {
+  default: ['orderflow-database'],
+  production: [
+    'orderflow-database',
+    'orderflow-kafka',
+    'orderflow-smtp',
+    'order-service-dapr-api-token',
+    'payment-service-dapr-api-token',
+    'notification-service-dapr-api-token',
+    'payment-service-app-api-token',
+    'notification-service-app-api-token',
+  ],
+  inlineCredentials: [],
+};
+
+function securityContextIsRestrictive(pod: any, container: any): void {
+  expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  expect(container.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  expect(container.securityContext.runAsUser).toBeGreaterThan(0);
+  expect(container.securityContext.privileged ?? false).toBe(false);
+  expect(container.securityContext.capabilities.add).toBeUndefined();
+}
+
+const VALUE_SETS_CHECKED = (['default', 'production', 'inlineCredentials'] as ValueSetName[]).map((set) => [VALUE_SET_LABELS[set], set] as const);
+
+describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
+  const rendering = () => renderSet(set);
+
+  it('gives every Deployment the Dapr annotations and probes', () => {
+    const deployments = ofKind(rendering(), 'Deployment');
+    expect(deployments).toHaveLength(3);
+    const configurations = ofKind(rendering(), 'Configuration').map((c) => c.metadata.name);
+    for (const id of SERVICES) {
+      const deployment = deploymentOf(rendering(), id);
+      const annotations = deployment.spec.template.metadata.annotations;
+      const container = appContainer(deployment);
+      expect(annotations).toMatchObject({
+        'dapr.io/enabled': 'true',
+        'dapr.io/app-id': id,
+        'dapr.io/app-port': String(APP_PORTS[id]),
+        'dapr.io/enable-metrics': 'true',
+        'dapr.io/log-as-json': 'true',
+      });
+      expect(configurations).toContain(annotations['dapr.io/config']);
+      expect(secretIsProvided(rendering(), annotations['dapr.io/api-token-secret'], USER_SECRETS[set])).toBe(true);
+      expect(annotations['dapr.io/metrics-port']).toMatch(/^\d+$/);
+      // The sidecar waits for the app's readiness before delivering events and cron triggers to it.
+      expect(annotations).toMatchObject({ 'dapr.io/enable-app-health-check': 'true', 'dapr.io/app-health-check-path': '/health/ready' });
+
+      expect(container.ports).toEqual([{ name: 'http', containerPort: APP_PORTS[id], protocol: 'TCP' }]);
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(container.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.command).toEqual(['node', 'dist/start.js']);
+    }
+  });
+
+  it('gives the app the environment Kubernetes needs, and the same tokens as its sidecar', () => {
+    for (const id of SERVICES) {
+      const deployment = deploymentOf(rendering(), id);
+      const annotations = deployment.spec.template.metadata.annotations;
+      const container = appContainer(deployment);
+      const value = (name: string) => envVar(container, name)?.value;
+      // Probes come from the kubelet, outside the pod.
+      expect(value('APP_HOST')).toBe('0.0.0.0');
+      expect(value('APP_PORT')).toBe(String(APP_PORTS[id]));
+      expect(value('DAPR_HTTP_PORT')).toBe('3500');
+      // The migration Job migrates; the pods never race each other to do it.
+      expect(value('MIGRATE_ON_START')).toBe('false');
+      const database = envVar(container, 'DATABASE_URL').valueFrom.secretKeyRef;
+      expect(secretIsProvided(rendering(), database.name, USER_SECRETS[set])).toBe(true);
+      // Dapr's injector gives the sidecar its tokens but not the app: the chart does, from the same Secret.
+      expect(envVar(container, 'DAPR_API_TOKEN').valueFrom.secretKeyRef).toEqual({ name: annotations['dapr.io/api-token-secret'], key: 'token' });
+      const appToken = envVar(container, 'APP_API_TOKEN');
+      if (id === 'order-service') {
+        // order-service is the API clients call through its Service: it cannot ask them for the sidecar's token.
+        expect(appToken).toBeUndefined();
+        expect(annotations['dapr.io/app-token-secret']).toBeUndefined();
+      } else {
+        expect(appToken.valueFrom.secretKeyRef).toEqual({ name: annotations['dapr.io/app-token-secret'], key: 'token' });
+        expect(secretIsProvided(rendering(), annotations['dapr.io/app-token-secret'], USER_SECRETS[set])).toBe(true);
+      }
+      // No secret value is written into a pod spec.
+      for (const entry of container.env as any[]) {
+        if (/TOKEN|PASSWORD|DATABASE_URL/.test(entry.name)) expect(entry.value).toBeUndefined();
+      }
+    }
+    // Each service has its own tokens: knowing one service's does not open another.
+    const apiTokens = SERVICES.map((id) => deploymentOf(rendering(), id).spec.template.metadata.annotations['dapr.io/api-token-secret']);
+    expect(new Set(apiTokens).size).toBe(3);
+  });
+
+  it('runs every container as non-root, on a read-only root filesystem, without privilege escalation or capabilities', () => {
+    for (const workload of [...ofKind(rendering(), 'Deployment'), ...ofKind(rendering(), 'Job')]) {
+      const pod = workload.spec.template.spec;
+      for (const container of pod.containers) securityContextIsRestrictive(pod, container);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      // Node.js gets a writable /tmp, the only writable path.
+      expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    }
+    for (const deployment of ofKind(rendering(), 'Deployment')) {
+      // Dapr's injector takes the sidecar's seccomp profile from this annotation.
+      expect(deployment.spec.template.metadata.annotations['dapr.io/sidecar-seccomp-profile-type']).toBe('RuntimeDefault');
+      // The sidecar reads no Secrets itself: Dapr's operator resolves the components' secretKeyRefs.
+      expect(deployment.spec.template.metadata.annotations['dapr.io/disable-builtin-k8s-secret-store']).toBe('true');
+    }
+  });
+
+  it('gives every container and every sidecar resource requests and limits', () => {
+    for (const workload of [...ofKind(rendering(), 'Deployment'), ...ofKind(rendering(), 'Job')]) {
+      for (const container of workload.spec.template.spec.containers) {
+        expect(container.resources).toEqual({
+          requests: { cpu: expect.anything(), memory: expect.anything() },
+          limits: { cpu: expect.anything(), memory: expect.anything() },
+        });
+      }
+    }
+    for (const deployment of ofKind(rendering(), 'Deployment')) {
+      const annotations = deployment.spec.template.metadata.annotations;
+      for (const name of ['cpu-request', 'memory-request', 'cpu-limit', 'memory-limit']) {
+        expect(annotations[`dapr.io/sidecar-${name}`]).toEqual(expect.any(String));
+      }
+    }
+  });
+
+  it('gives the pods time to finish in-flight work on SIGTERM', () => {
+    for (const deployment of ofKind(rendering(), 'Deployment')) {
+      const container = appContainer(deployment);
+      const shutdownSeconds = Number(envVar(container, 'SHUTDOWN_TIMEOUT_MS').value) / 1000;
+      const daprSeconds = Number(deployment.spec.template.metadata.annotations['dapr.io/graceful-shutdown-seconds']);
+      expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(Math.max(shutdownSeconds, daprSeconds));
+    }
+  });
+
+  it('covers every Deployment with a PodDisruptionBudget that selects exactly its pods and never blocks a drain for good', () => {
+    for (const id of SERVICES) {
+      const deployment = deploymentOf(rendering(), id);
+      const budgets = ofKind(rendering(), 'PodDisruptionBudget').filter((pdb) =>
+        Object.entries(pdb.spec.selector.matchLabels).every(([k, v]) => deployment.spec.template.metadata.labels[k] === v),
+      );
+      expect(budgets).toHaveLength(1);
+      expect(budgets[0]!.spec.selector).toEqual(deployment.spec.selector);
+      expect(budgets[0]!.spec.maxUnavailable).toBeGreaterThanOrEqual(1);
+      expect(budgets[0]!.spec.minAvailable).toBeUndefined();
+    }
+  });
+
+  it('gives every service a Service on its app port', () => {
+    for (const id of SERVICES) {
+      const deployment = deploymentOf(rendering(), id);
+      const service = named(rendering(), 'Service', deployment.metadata.name);
+      expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+      expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    }
+  });
+
+  it('runs the migrations as pre-install and pre-upgrade hook Jobs, without a Dapr sidecar', () => {
+    const jobs = ofKind(rendering(), 'Job');
+    expect(jobs).toHaveLength(3);
+    for (const id of SERVICES) {
+      const deployment = deploymentOf(rendering(), id);
+      const job = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === `${id}-migrations`);
+      expect(job).toBeDefined();
+      expect(job!.metadata.annotations).toMatchObject({
+        'helm.sh/hook': 'pre-install,pre-upgrade',
+        'helm.sh/hook-delete-policy': 'before-hook-creation,hook-succeeded',
+      });
+      const pod = job!.spec.template;
+      expect(pod.metadata.annotations['dapr.io/enabled']).toBe('false');
+      expect(pod.spec.restartPolicy).toBe('Never');
+      const container = pod.spec.containers[0];
+      expect(container.command).toEqual(['node', 'dist/migrate.js']);
+      expect(container.image).toBe(appContainer(deployment).image);
+      expect(envVar(container, 'DATABASE_URL')).toEqual(envVar(appContainer(deployment), 'DATABASE_URL'));
+      // The hook runs before the chart's own objects exist: it may use only what is already there.
+      expect(pod.spec.serviceAccountName).toBe('default');
+      const secretName = envVar(container, 'DATABASE_URL').valueFrom.secretKeyRef.name;
+      const chartSecret = ofKind(rendering(), 'Secret').find((s) => s.metadata.name === secretName);
+      if (chartSecret) {
+        expect(chartSecret.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+        expect(Number(chartSecret.metadata.annotations?.['helm.sh/hook-weight'])).toBeLessThan(Number(job!.metadata.annotations?.['helm.sh/hook-weight']));
+      }
+    }
+  });
+
+  it('never uses a moving image tag', () => {
+    for (const workload of [...ofKind(rendering(), 'Deployment'), ...ofKind(rendering(), 'Job')]) {
+      for (const container of workload.spec.template.spec.containers) {
+        expect(container.image).toMatch(/^[^:@]+(:[0-9][\w.-]*|@sha256:[a-f0-9]{64})$/);
+        expect(container.image).not.toMatch(/:latest$/);
+      }
+    }
+  });
+});
+
+describe('the optional workloads', () => {
+  it('creates no HorizontalPodAutoscaler, NetworkPolicy or Ingress unless asked', () => {
+    const rendering = renderSet('default');
+    for (const kind of ['HorizontalPodAutoscaler', 'NetworkPolicy', 'Ingress']) expect(ofKind(rendering, kind)).toEqual([]);
+    for (const deployment of ofKind(rendering, 'Deployment')) expect(deployment.spec.replicas).toBe(2);
+  });
+
+  it('scales a Deployment with a HorizontalPodAutoscaler, which then owns its replica count', () => {
+    const rendering = renderSet('production');
+    for (const id of ['order-service', 'payment-service'] as const) {
+      const deployment = deploymentOf(rendering, id);
+      const hpa = named(rendering, 'HorizontalPodAutoscaler', deployment.metadata.name);
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
+      expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
+      expect(deployment.spec.replicas).toBeUndefined();
+    }
+    expect(deploymentOf(rendering, 'notification-service').spec.replicas).toBe(2);
+  });
+
+  it('lets only order-service reach payment-service through Dapr, and only the API clients reach the API, when network policies are on', () => {
+    const rendering = renderSet('production');
+    const policyOf = (id: ServiceId): K8sObject => named(rendering, 'NetworkPolicy', deploymentOf(rendering, id).metadata.name);
+    for (const id of SERVICES) {
+      expect(policyOf(id).spec.podSelector.matchLabels).toEqual(deploymentOf(rendering, id).spec.selector.matchLabels);
+      expect(policyOf(id).spec.policyTypes).toEqual(['Ingress']);
+    }
+    const rulesOn = (id: ServiceId, port: number | string) =>
+      (policyOf(id).spec.ingress as any[]).filter((rule) => rule.ports.some((p: any) => p.port === port));
+
+    const invocation = rulesOn('payment-service', 50002);
+    expect(invocation).toHaveLength(1);
+    expect(invocation[0].from).toEqual([{ podSelector: { matchLabels: deploymentOf(rendering, 'order-service').spec.selector.matchLabels } }]);
+    // payment-service's own port: scrapers only (GET /metrics); its app token refuses anything else.
+    expect(rulesOn('payment-service', 'http').map((rule) => rule.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    ]);
+    const api = rulesOn('order-service', 'http');
+    expect(api.map((rule) => rule.from)).toEqual(
+      expect.arrayContaining([[{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]]),
+    );
+    expect(rulesOn('order-service', 50002)).toEqual([]);
+    expect(rulesOn('notification-service', 50002)).toEqual([]);
+  });
+
+  it('denies all ingress to notification-service when nobody scrapes it', () => {
+    const rendering = render([], { 'networkPolicy.enabled': 'true' });
+    const policy = named(rendering, 'NetworkPolicy', deploymentOf(rendering, 'notification-service').metadata.name);
+    expect(policy.spec.ingress).toEqual([]);
+  });
+
+  it('exposes only the order API through the Ingress', () => {
+    const ingress = ofKind(renderSet('production'), 'Ingress')[0]!;
+    const paths = ingress.spec.rules.flatMap((rule: any) => rule.http.paths);
+    expect(paths).toEqual([
+      {
+        path: '/orders',
+        pathType: 'Prefix',
+        backend: { service: { name: deploymentOf(renderSet('production'), 'order-service').metadata.name, port: { name: 'http' } } },
+      },
+    ]);
+  });
+});
