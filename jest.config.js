@@ -1,5 +1,6 @@
-// Two suites: `services` (unit tests and each service's HTTP tests on a real
-// PostgreSQL) and `e2e` (the whole system: real sidecars, Kafka, MailDev).
+// Three suites: `services` (unit tests and each service's HTTP tests on a real
+// PostgreSQL), `chart` (the Helm chart rendered and validated offline) and
+// `e2e` (the whole system: real sidecars, Kafka, MailDev, Zipkin).
 // `npm test` (scripts/orderflow.mjs) starts what each needs and runs both.
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
@@ -8,6 +9,10 @@ const shared = {
 };
 
 module.exports = {
+  // Jest reads the timeout only here, for every project; e2e tests wait on real
+  // brokers and mail, and the machine may be busy.
+  testTimeout: 60_000,
+  testSequencer: '<rootDir>/e2e/support/sequencer.js',
   projects: [
     {
       ...shared,
@@ -16,9 +21,13 @@ module.exports = {
     },
     {
       ...shared,
+      displayName: 'chart',
+      testMatch: ['<rootDir>/charts/test/**/*.test.ts'],
+    },
+    {
+      ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.test.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

@@ -59,14 +59,24 @@ async function prepare({ fastDatabase, withTests = false }) {
   await step('Kafka broker jars', () => ensureKafka());
   const { ensureZipkin } = await import('./lib/zipkin.mjs');
   await step('Zipkin server jar', () => ensureZipkin());
+  let python;
+  if (withTests) {
+    const { ensurePythonTools } = await import('./lib/python.mjs');
+    python = await step('Python test tools (schemathesis) in .local/python', () => ensurePythonTools());
+  }
   const postgres = await import('./lib/postgres.mjs');
   await step('PostgreSQL server', () => postgres.ensurePostgres());
   await step('Starting PostgreSQL', () => postgres.startPostgres({ fast: fastDatabase }));
   await step('Service databases and roles', () => postgres.ensureDatabases());
-  return { toolchain, postgres };
+  return { toolchain, postgres, python };
 }
 
-async function startMessagingAndMail() {
+async function startMessagingAndMail({ throwAway = false } = {}) {
+  if (throwAway) {
+    // The tests' broker keeps nothing from an earlier run (set before kafka.mjs reads it).
+    process.env.ORDERFLOW_KAFKA_DATA = 'test-data';
+    fs.rmSync(path.join(LOCAL, 'kafka', 'test-data'), { recursive: true, force: true });
+  }
   const kafka = await import('./lib/kafka.mjs');
   await step('Starting Kafka (KRaft, single node)', () => kafka.startKafka());
   await step('Kafka topics', () => kafka.createTopics());
@@ -152,13 +162,14 @@ async function jest(project, env, extraArgs = []) {
 
 /**
  * `npm test` runs every suite. While developing, `npm test -- e2e` (or
- * `services`) runs one, and further arguments go to Jest (a file name, -t "name").
+ * `services`, `chart`) runs one, and further arguments go to Jest (a file name, -t "name").
  */
 async function commandTest(only, ...jestArgs) {
-  const suites = only ? [only] : ['services', 'e2e'];
-  const unknown = suites.filter((suite) => !['services', 'e2e'].includes(suite));
-  if (unknown.length) throw new SetupError(`unknown test suite "${unknown[0]}"`, { hint: 'use services or e2e, or nothing for all' });
-  const { toolchain, postgres } = await prepare({ fastDatabase: true, withTests: true });
+  const all = ['services', 'chart', 'e2e'];
+  const suites = only ? [only] : all;
+  const unknown = suites.filter((suite) => !all.includes(suite));
+  if (unknown.length) throw new SetupError(`unknown test suite "${unknown[0]}"`, { hint: `use ${all.join(', ')}, or nothing for all` });
+  const { toolchain, postgres, python } = await prepare({ fastDatabase: true, withTests: true });
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const add = (counts) => {
     totals.passed += counts.passed;
@@ -181,7 +192,12 @@ async function commandTest(only, ...jestArgs) {
       ),
     );
   }
-  if (suites.includes('e2e')) await endToEnd(toolchain, add, jestArgs);
+  if (suites.includes('chart')) {
+    const { ensureChartTools, chartTestEnvironment } = await import('./lib/helm.mjs');
+    const tools = await step('Helm, kubeconform and the Kubernetes and Dapr schemas', () => ensureChartTools());
+    add(await step('Helm chart tests (offline)', () => jest('chart', chartTestEnvironment(tools), jestArgs)));
+  }
+  if (suites.includes('e2e')) await endToEnd(toolchain, python, add, jestArgs);
 
   await step('Stopping everything', () => stopAll());
   // The closing line CI reads.
@@ -189,8 +205,8 @@ async function commandTest(only, ...jestArgs) {
   process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
 }
 
-async function endToEnd(toolchain, add, jestArgs) {
-  await startMessagingAndMail();
+async function endToEnd(toolchain, python, add, jestArgs) {
+  await startMessagingAndMail({ throwAway: true });
   const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
   const { tokens } = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
   add(
@@ -203,6 +219,7 @@ async function endToEnd(toolchain, add, jestArgs) {
         ORDERFLOW_ZIPKIN_URL: `http://127.0.0.1:${settings.zipkin.port}`,
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
         ORDERFLOW_API_TOKENS: JSON.stringify(tokens),
+        ORDERFLOW_SCHEMATHESIS: python.schemathesis,
         // One file at a time: the fault-injection tests freeze shared processes.
       }, ['--runInBand', ...jestArgs]),
     ),

@@ -22,7 +22,9 @@ import { info, run, SetupError, waitFor } from './step.mjs';
 const POM = path.join(ROOT, 'scripts/kafka/pom.xml');
 const LOG4J_CONFIG = path.join(ROOT, 'scripts/kafka/log4j2.properties');
 const KAFKA_HOME = path.join(LOCAL, 'kafka');
-const DATA_DIR = path.join(KAFKA_HOME, 'data');
+// `npm test` runs its broker on a throw-away copy (ORDERFLOW_KAFKA_DATA=test-data,
+// emptied at each run) so that what one run left on the topics never reaches the next.
+const dataDir = () => path.join(KAFKA_HOME, process.env.ORDERFLOW_KAFKA_DATA || 'data');
 const LOG_DIR = path.join(KAFKA_HOME, 'logs');
 const PROPERTIES_FILE = path.join(KAFKA_HOME, 'server.properties');
 
@@ -120,7 +122,7 @@ advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-log.dirs=${DATA_DIR}
+log.dirs=${dataDir()}
 
 # One node: every replication factor is 1.
 default.replication.factor=1
@@ -194,7 +196,7 @@ function portIsOpen(port) {
 
 function ourClusterId() {
   try {
-    return fs.readFileSync(path.join(DATA_DIR, 'meta.properties'), 'utf8').match(/^cluster\.id=(.+)$/m)?.[1].trim();
+    return fs.readFileSync(path.join(dataDir(), 'meta.properties'), 'utf8').match(/^cluster\.id=(.+)$/m)?.[1].trim();
   } catch {
     return undefined;
   }
@@ -218,7 +220,7 @@ export async function startKafka() {
       });
     }
     const ours = ourClusterId();
-    const note = ours && cluster.clusterId !== ours ? ` (cluster ${cluster.clusterId}, not the one in ${path.relative(ROOT, DATA_DIR)})` : '';
+    const note = ours && cluster.clusterId !== ours ? ` (cluster ${cluster.clusterId}, not the one in ${path.relative(ROOT, dataDir())})` : '';
     info(`a Kafka broker already answers on 127.0.0.1:${port}${note}; using it`);
     return null;
   }
@@ -230,7 +232,7 @@ export async function startKafka() {
 
   const libs = await ensureKafka();
   const classpath = path.join(libs, '*');
-  fs.mkdirSync(DATA_DIR, { recursive: true });
+  fs.mkdirSync(dataDir(), { recursive: true });
   fs.mkdirSync(LOG_DIR, { recursive: true });
   fs.writeFileSync(PROPERTIES_FILE, serverProperties());
   const jvmFlags = [
@@ -239,14 +241,14 @@ export async function startKafka() {
     '-Djava.awt.headless=true',
   ];
 
-  if (!fs.existsSync(path.join(DATA_DIR, 'meta.properties'))) {
+  if (!fs.existsSync(path.join(dataDir(), 'meta.properties'))) {
     const uuidOutput = await run('java', [...jvmFlags, '-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid']);
     const clusterId = uuidOutput.split('\n').map((line) => line.trim()).find((line) => /^[A-Za-z0-9_-]{22}$/.test(line));
     if (!clusterId) throw new SetupError(`kafka.tools.StorageTool random-uuid printed no cluster id:\n${uuidOutput.trim()}`);
     await run('java', [...jvmFlags, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', PROPERTIES_FILE, '--ignore-formatted'], {
-      hint: `delete ${path.relative(ROOT, DATA_DIR)} to start from an empty broker`,
+      hint: `delete ${path.relative(ROOT, dataDir())} to start from an empty broker`,
     });
-    info(`formatted ${path.relative(ROOT, DATA_DIR)} (cluster ${clusterId})`);
+    info(`formatted ${path.relative(ROOT, dataDir())} (cluster ${clusterId})`);
   }
 
   const handle = startProcess({
@@ -268,7 +270,7 @@ export async function startKafka() {
     cwd: KAFKA_HOME,
     stopTimeoutMs: 30_000,
   });
-  const hint = `read ${path.relative(ROOT, handle.logFile)} and ${path.relative(ROOT, path.join(LOG_DIR, 'server.log'))}; if the data is damaged, stop everything and delete ${path.relative(ROOT, DATA_DIR)}`;
+  const hint = `read ${path.relative(ROOT, handle.logFile)} and ${path.relative(ROOT, path.join(LOG_DIR, 'server.log'))}; if the data is damaged, stop everything and delete ${path.relative(ROOT, dataDir())}`;
   try {
     await waitFor(
       `Kafka on 127.0.0.1:${port}`,

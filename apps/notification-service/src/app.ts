@@ -5,6 +5,7 @@ import { KnexNotificationRepository } from './data/notification-repository';
 import { eventRoutes } from './http/event-routes';
 import { notificationRoutes } from './http/notification-routes';
 import { createNotificationMetrics } from './metrics';
+import { notificationServiceOpenApi } from './http/openapi';
 
 export interface NotificationAppDeps {
   db: Knex;
@@ -22,6 +23,7 @@ export function buildNotificationApp(deps: NotificationAppDeps) {
   const queries = notificationRoutes({ notifications });
   return createHttpApp({
     metrics,
+    openApi: notificationServiceOpenApi,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,

@@ -8,6 +8,7 @@ import { sweepRoutes } from './http/sweep-routes';
 import type { SweepOptions } from './domain/retry-pending-payments';
 import { createOrderMetrics } from './metrics';
 import { CustomerRateLimit } from './http/customer-rate-limit';
+import { orderServiceOpenApi } from './http/openapi';
 
 export interface OrderAppDeps {
   db: Knex;
@@ -25,6 +26,7 @@ export function buildOrderApp(deps: OrderAppDeps) {
   const metrics = createOrderMetrics(orders);
   return createHttpApp({
     metrics,
+    openApi: orderServiceOpenApi,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,

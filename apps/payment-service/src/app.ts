@@ -3,6 +3,7 @@ import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderfl
 import type { Outbox, PaymentRepository } from './domain/payment-repository';
 import { paymentRoutes } from './http/payment-routes';
 import type { PaymentMetrics } from './metrics';
+import { paymentServiceOpenApi } from './http/openapi';
 
 export interface PaymentAppDeps {
   db: Knex;
@@ -17,6 +18,7 @@ export interface PaymentAppDeps {
 export function buildPaymentApp(deps: PaymentAppDeps) {
   return createHttpApp({
     metrics: deps.metrics,
+    openApi: paymentServiceOpenApi,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,

@@ -9,10 +9,26 @@ export const moneySchema = z
   .string()
   .regex(MONEY_PATTERN, 'must be a decimal string with at most two fraction digits, like "49.90"');
 
-/** A strictly positive amount. (A value the pattern refused is reported once, by the pattern.) */
-export const positiveMoneySchema = moneySchema.refine((value) => !MONEY_PATTERN.test(value) || toMinorUnits(value) > 0n, {
-  message: 'must be greater than zero',
-});
+/**
+ * A unit price: positive, at most 999999.99, so that no order (at most 100
+ * lines of at most 10000 each) can total more than a payment can hold
+ * (999999999999.99).
+ */
+export const unitPriceSchema = z
+  .string()
+  .regex(
+    /^(?:[1-9]\d{0,5}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$/,
+    'must be a decimal string from 0.01 to 999999.99 with at most two fraction digits, like "49.90"',
+  );
+
+/**
+ * A strictly positive amount. Positivity is in the pattern itself (not a
+ * refinement) so that the JSON Schema and OpenAPI documents say it too.
+ */
+const POSITIVE_MONEY_PATTERN = /^(?:[1-9]\d{0,11}(?:\.\d{1,2})?|0\.(?:[1-9]\d?|0[1-9]))$/;
+export const positiveMoneySchema = z
+  .string()
+  .regex(POSITIVE_MONEY_PATTERN, 'must be a decimal string greater than zero with at most two fraction digits, like "49.90"');
 
 export function toMinorUnits(amount: string): bigint {
   const match = MONEY_PATTERN.exec(amount);

@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   routes: (router: Router) => void;
   /** When given: request durations are recorded and GET /metrics serves the registry. */
   metrics?: ServiceMetrics | undefined;
+  /** The service's OpenAPI document, served at GET /openapi.json (no token needed, like the probes). */
+  openApi?: object | undefined;
 }
 
 declare module 'express-serve-static-core' {
@@ -71,6 +73,12 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
   });
 
+  const { openApi } = options;
+  if (openApi) {
+    app.get('/openapi.json', (_req, res) => void res.json(openApi));
+    app.use(methodsFromDocument(openApi as { paths: Record<string, object> }));
+  }
+
   if (options.appApiToken) app.use(requireApiToken(options.appApiToken));
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimit, strict: true, type: JSON_TYPES }));
@@ -113,10 +121,36 @@ function requireApiToken(expected: string): RequestHandler {
   };
 }
 
-/** A request that carries a body must say it is JSON; anything else is 415, before any parsing. */
+/**
+ * 405 with `Allow` for a method the document does not list on a path it does
+ * (HEAD goes with GET; OPTIONS is answered by Express, and the sidecar probes
+ * input-binding routes with it). Unknown paths fall through to 404.
+ */
+function methodsFromDocument(document: { paths: Record<string, object> }): RequestHandler {
+  const templates = Object.entries(document.paths).map(([template, operations]) => ({
+    pattern: new RegExp(`^${template.replace(/\{[^/}]+\}/g, '[^/]+')}$`),
+    allowed: Object.keys(operations).map((method) => method.toUpperCase()),
+  }));
+  return (req, res, next) => {
+    const match = templates.find((template) => template.pattern.test(req.path));
+    if (!match || req.method === 'OPTIONS') return next();
+    const allowed = match.allowed.includes('GET') ? [...match.allowed, 'HEAD'] : match.allowed;
+    if (allowed.includes(req.method)) return next();
+    res.setHeader('allow', allowed.join(', '));
+    next(new AppError('method_not_allowed', { detail: `${req.method} is not allowed on ${req.path}; use ${allowed.join(' or ')}` }));
+  };
+}
+
+/**
+ * A request that says it carries something other than JSON is 415, before any
+ * parsing; one with content but no content type too. (A chunked request without
+ * a content type, as the sidecar forwards an empty POST, may be empty: it passes,
+ * and the route judges the missing body.)
+ */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = req.header('transfer-encoding') !== undefined || Number(req.header('content-length') ?? 0) > 0;
-  if (!hasBody) return next();
+  const declared = req.header('content-type') !== undefined;
+  const hasContent = Number(req.header('content-length') ?? 0) > 0;
+  if (!declared && !hasContent) return next();
   if (req.is(JSON_TYPES)) return next();
   next(
     new AppError('unsupported_media_type', {
@@ -134,7 +168,6 @@ const problemResponses: ErrorRequestHandler = (error, req, res, _next) => {
   const appError = asAppError(error);
   if (appError.status >= 500) res.locals.log.error({ err: error }, 'request failed');
   if (res.headersSent) return;
-  if (appError.kind === 'method_not_allowed') res.setHeader('allow', 'GET');
   res.status(appError.status).type(PROBLEM_CONTENT_TYPE).json(toProblem(appError, req.originalUrl));
 };
 

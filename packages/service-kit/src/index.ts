@@ -5,5 +5,6 @@ export * from './http';
 export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
+export * from './openapi';
 export * from './sidecar';
 export * from './validation';

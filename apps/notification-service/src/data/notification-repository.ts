@@ -18,6 +18,24 @@ interface NotificationRow {
 
 const MAX_ERROR_LENGTH = 2_000;
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, and an event that can never be
+ * processed may contain anything: NULs become U+FFFD before it is recorded, in
+ * keys and values alike, so recording it cannot fail.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
+}
+
+export function storableJson(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [storableText(key), storableJson(inner)]));
+  }
+  return value;
+}
+
 export class KnexNotificationRepository implements NotificationRepository {
   constructor(private readonly db: Knex) {}
 
@@ -61,13 +79,24 @@ export class KnexNotificationRepository implements NotificationRepository {
       .update({ status: 'FAILED', last_error: error.slice(0, MAX_ERROR_LENGTH), updated_at: this.db.fn.now() });
   }
 
+  async markUndeliverable(paymentId: string, error: string): Promise<void> {
+    await this.db('notifications')
+      .where({ payment_id: paymentId, status: 'SENDING' })
+      .update({ status: 'UNDELIVERABLE', last_error: error.slice(0, MAX_ERROR_LENGTH), updated_at: this.db.fn.now() });
+  }
+
   async recordRejected(rejected: { eventId: string; orderReference: string | null; reason: string; payload: unknown }): Promise<void> {
     await this.db.raw(
       `insert into notifications (event_id, order_reference, status, attempts, last_error, payload)
        values (?, ?, 'REJECTED', 1, ?, ?::jsonb)
        on conflict (event_id) do update set attempts = notifications.attempts + 1, updated_at = now()
          where notifications.status = 'REJECTED'`,
-      [rejected.eventId, rejected.orderReference, rejected.reason.slice(0, MAX_ERROR_LENGTH), JSON.stringify(rejected.payload ?? null)],
+      [
+        storableText(rejected.eventId),
+        rejected.orderReference === null ? null : storableText(rejected.orderReference),
+        storableText(rejected.reason.slice(0, MAX_ERROR_LENGTH)),
+        JSON.stringify(storableJson(rejected.payload ?? null)),
+      ],
     );
   }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { PAYMENT_CONFIRMED_EVENT_TYPE, paymentConfirmedSchema } from '@orderflow/contracts';
 import { fieldErrorsOf } from '@orderflow/service-kit';
 import { confirmationEmail } from './confirmation-email';
-import type { EmailSender } from './email-sender';
+import { UndeliverableEmail, type EmailSender } from './email-sender';
 import type { NotificationRepository } from './notification-repository';
 
 /**
@@ -70,6 +70,7 @@ export async function handlePaymentConfirmed(
   const claim = await deps.notifications.claimForSending(payment.paymentId, deps.claimTimeoutMs);
   if (!claim.claimed) {
     if (claim.status === 'SENT') return { status: 'SUCCESS', reason: 'already sent (duplicate delivery)', email: 'none' };
+    if (claim.status === 'UNDELIVERABLE') return { status: 'DROP', reason: 'the SMTP server refused it for good before', email: 'none' };
     // Another delivery of the same payment is sending right now: ask again later, by then it is SENT.
     return { status: 'RETRY', reason: `another delivery holds the e-mail (${claim.status})`, email: 'none' };
   }
@@ -78,6 +79,11 @@ export async function handlePaymentConfirmed(
     await deps.email.send(email, context);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof UndeliverableEmail) {
+      // Retrying would only hold up the events behind this one: record it, dead-letter it.
+      await deps.notifications.markUndeliverable(payment.paymentId, reason);
+      return { status: 'DROP', reason: `undeliverable: ${reason}`, email: 'failed' };
+    }
     await deps.notifications.markFailed(payment.paymentId, reason);
     return { status: 'RETRY', reason: `sending failed: ${reason}`, email: 'failed' };
   }

@@ -21,6 +21,8 @@ export interface NotificationRepository {
   claimForSending(paymentId: string, staleAfterMs: number): Promise<Claim>;
   markSent(paymentId: string): Promise<void>;
   markFailed(paymentId: string, error: string): Promise<void>;
+  /** The SMTP server refused the e-mail for good: it is never tried again. */
+  markUndeliverable(paymentId: string, error: string): Promise<void>;
   /** Records an event we can never process, once per event id. */
   recordRejected(rejected: { eventId: string; orderReference: string | null; reason: string; payload: unknown }): Promise<void>;
   listByOrderReference(orderReference: string): Promise<Notification[]>;

@@ -2,12 +2,26 @@ import { orderReferenceSchema } from '@orderflow/contracts';
 import { parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { Notification } from '../domain/notification';
+import { NOTIFICATION_STATUSES, type Notification } from '../domain/notification';
 import type { NotificationRepository } from '../domain/notification-repository';
 
-const listNotificationsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
+export const listNotificationsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
 
-export function notificationView(notification: Notification) {
+export const notificationViewSchema = z.object({
+  id: z.string(),
+  eventId: z.string(),
+  paymentId: z.string().nullable(),
+  orderReference: z.string().nullable(),
+  recipient: z.string().nullable(),
+  subject: z.string().nullable(),
+  status: z.enum(NOTIFICATION_STATUSES),
+  attempts: z.int(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+});
+
+export function notificationView(notification: Notification): z.infer<typeof notificationViewSchema> {
   return {
     id: notification.id,
     eventId: notification.eventId,

@@ -2,7 +2,7 @@
 // address and credentials live in the component (components/email-binding.yaml),
 // never here.
 import { describeSidecarAnswer, type SidecarClient } from '@orderflow/service-kit';
-import type { EmailSender } from '../domain/email-sender';
+import { UndeliverableEmail, type EmailSender } from '../domain/email-sender';
 import type { Email } from '../domain/notification';
 
 export class DaprSmtpEmailSender implements EmailSender {
@@ -38,7 +38,11 @@ export class DaprSmtpEmailSender implements EmailSender {
       { headers: context.traceHeaders },
     );
     if (response.status < 200 || response.status >= 300) {
-      throw new Error(`SMTP binding refused the e-mail: ${describeSidecarAnswer(response)}`);
+      const answer = describeSidecarAnswer(response);
+      // The binding reports the SMTP server's reply (gomail: "could not send email 1: 501 ...");
+      // a 5xx reply is permanent (RFC 5321 §4.2.1), anything else (4xx, no connection) may pass.
+      if (/could not send email \d+: 5\d\d\b/.test(answer)) throw new UndeliverableEmail(`the SMTP server refused it for good: ${answer}`);
+      throw new Error(`SMTP binding refused the e-mail: ${answer}`);
     }
   }
 }

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { notificationServiceOpenApi } from '../../src/http/openapi';
+import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { SidecarClient } from '@orderflow/service-kit';
 import { buildNotificationApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
@@ -171,5 +173,51 @@ describe('GET /metrics', () => {
     expect(metrics.text).toMatch(/orderflow_emails_total\{result="failed",service="notification-service"\} [1-9]/);
     expect(metrics.text).toMatch(/orderflow_event_deliveries_total\{verdict="DROP",service="notification-service"\} [1-9]/);
     expect(metrics.text).toMatch(/orderflow_notifications\{status="REJECTED",service="notification-service"\} [1-9]/);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves an OpenAPI 3.1 document that describes exactly the routes the app answers', async () => {
+    const response = await request(app).get('/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toBe('3.1.0');
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(notificationServiceOpenApi)));
+    expect(documentedRoutes(response.body)).toEqual(answeredRoutes(app));
+  });
+});
+
+describe('an event full of garbage', () => {
+  it('is recorded as REJECTED and dropped even when it holds NUL characters PostgreSQL cannot store', async () => {
+    const garbage = { id: 'evt-\u0000-nul', type: 'payment.confirmed', data: { 'key\u0000': 'value\u0000', orderReference: 'ORD-NUL\u0000' } };
+    const response = await deliver(garbage);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'DROP' });
+    const row = await database.db('notifications').where({ event_id: 'evt-\uFFFD-nul' }).first();
+    expect(row.status).toBe('REJECTED');
+    expect(row.payload.data['key\uFFFD']).toBe('value\uFFFD');
+  });
+});
+
+describe('an e-mail the SMTP server refuses for good', () => {
+  it('is recorded as UNDELIVERABLE and dropped to the dead-letter topic instead of being retried', async () => {
+    sidecar.answerWith(() => ({
+      status: 500,
+      body: {
+        errorCode: 'ERR_INVOKE_OUTPUT_BINDING',
+        message: 'error invoking output binding email: error from smtp binding, sending email failed: gomail: could not send email 1: 501 "Error: Bad recipient address syntax"',
+      },
+    }));
+    const event = delivery();
+    const response = await deliver(event);
+
+    expect(response.body).toEqual({ status: 'DROP' });
+    const listed = await request(app).get('/notifications').query({ orderReference: event.data.orderReference });
+    expect(listed.body.items[0]).toMatchObject({ status: 'UNDELIVERABLE', attempts: 1 });
+    expect(listed.body.items[0].lastError).toContain('Bad recipient address syntax');
+
+    sidecar.answerWith(() => ({ status: 204 }));
+    expect((await deliver(event)).body).toEqual({ status: 'DROP' });
+    expect(sidecar.requests).toHaveLength(1);
   });
 });

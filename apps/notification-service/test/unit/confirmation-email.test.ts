@@ -4,7 +4,7 @@ const payment = {
   paymentId: '6f1c2f3e-0000-4000-8000-000000000001',
   orderReference: 'ORD-ABC',
   amount: '49.90',
-  currency: 'EUR',
+  currency: 'EUR' as const,
   paymentMethod: 'VISA' as const,
   customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
   confirmedAt: '2026-11-25T10:00:00.000Z',

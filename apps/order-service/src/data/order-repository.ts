@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import type { PaymentMethod } from '@orderflow/contracts';
+import type { CurrencyCode, PaymentMethod } from '@orderflow/contracts';
 import type { Order, OrderLine, OrderStatus } from '../domain/order';
 import type {
   IdempotencyClaim,
@@ -54,18 +54,6 @@ const ORDER_COLUMNS = [
 
 /** Thrown inside the insert transaction to undo the order when its Idempotency-Key is taken. */
 class KeyAlreadyUsed extends Error {}
-
-/** An opaque page cursor: the (created_at, id) of the last order on the page. */
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefined {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!iso || !id || !/^\d{1,19}$/.test(id)) return undefined;
-  const createdAt = new Date(iso);
-  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id };
-}
 
 export class KnexOrderRepository implements OrderRepository {
   constructor(private readonly db: Knex) {}
@@ -147,23 +135,18 @@ export class KnexOrderRepository implements OrderRepository {
   }
 
   async list(query: OrderQuery): Promise<OrderPage> {
-    const builder = this.db('orders')
-      .select(ORDER_COLUMNS)
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(query.limit + 1);
+    // Newest first is highest id first: ids are given out in insertion order. The
+    // cursor is the last id of the page; any well-formed cursor is a valid one.
+    const builder = this.db('orders').select(ORDER_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
     if (query.customerId) builder.where('customer_id', query.customerId);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (after) builder.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
+    if (query.cursor) builder.where('id', '<', query.cursor);
 
     const rows: OrderRow[] = await builder;
     const pageRows = rows.slice(0, query.limit);
     const last = pageRows[pageRows.length - 1];
     return {
       orders: await this.withLines(pageRows),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor: rows.length > query.limit && last ? String(last.id) : null,
     };
   }
 
@@ -240,7 +223,7 @@ export class KnexOrderRepository implements OrderRepository {
       reference: row.reference,
       status: row.status,
       amount: row.amount,
-      currency: row.currency.trim(),
+      currency: row.currency.trim() as CurrencyCode,
       paymentMethod: row.payment_method,
       paymentId: row.payment_id,
       customer: {

@@ -1,6 +1,6 @@
 // An order and the rules for building one from what the customer sent.
 import { randomBytes } from 'node:crypto';
-import { multiplyMoney, sumMoney, type Customer, type PaymentMethod, type PaymentRequest } from '@orderflow/contracts';
+import { multiplyMoney, sumMoney, type CurrencyCode, type Customer, type PaymentMethod, type PaymentRequest } from '@orderflow/contracts';
 
 export const ORDER_STATUSES = ['PAYMENT_PENDING', 'PAID', 'PAYMENT_REJECTED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -15,7 +15,7 @@ export interface OrderLineInput {
 export interface OrderInput {
   customer: Customer;
   items: OrderLineInput[];
-  currency: string;
+  currency: CurrencyCode;
   paymentMethod: PaymentMethod;
 }
 
@@ -27,7 +27,7 @@ export interface Order {
   reference: string;
   status: OrderStatus;
   amount: string;
-  currency: string;
+  currency: CurrencyCode;
   paymentMethod: PaymentMethod;
   paymentId: string | null;
   customer: Customer;

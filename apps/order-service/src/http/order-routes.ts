@@ -5,10 +5,16 @@ import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder } from '../domain/place-order';
-import { decodeCursor } from '../data/order-repository';
 import type { OrderMetrics } from '../metrics';
 import type { CustomerRateLimit } from './customer-rate-limit';
-import { idempotencyKeySchema, listOrdersQuerySchema, orderReferenceParamSchema, placeOrderSchema } from './order-schemas';
+import type { z } from 'zod';
+import {
+  idempotencyHeaderSchema,
+  listOrdersQuerySchema,
+  orderReferenceParamSchema,
+  placeOrderSchema,
+  type orderViewSchema,
+} from './order-schemas';
 
 export interface OrderRouteDeps {
   orders: OrderRepository;
@@ -20,7 +26,7 @@ export interface OrderRouteDeps {
 }
 
 /** The order as the API shows it. */
-export function orderView(order: Order) {
+export function orderView(order: Order): z.infer<typeof orderViewSchema> {
   return {
     reference: order.reference,
     status: order.status,
@@ -42,8 +48,7 @@ function send(res: Response, status: number, body: unknown, reference: string) {
 export function orderRoutes(deps: OrderRouteDeps) {
   return (router: Router) => {
     router.post('/orders', async (req, res) => {
-      const rawKey = req.header('idempotency-key');
-      const key = rawKey === undefined ? undefined : parseInput(idempotencyKeySchema, { 'Idempotency-Key': rawKey })['Idempotency-Key'];
+      const key = parseInput(idempotencyHeaderSchema, { 'Idempotency-Key': req.header('idempotency-key') })['Idempotency-Key'];
       const input = parseInput(placeOrderSchema, req.body);
       const waitMs = deps.rateLimit.take(input.customer.id);
       if (waitMs > 0) {
@@ -100,12 +105,6 @@ export function orderRoutes(deps: OrderRouteDeps) {
 
     router.get('/orders', async (req, res) => {
       const query = parseInput(listOrdersQuerySchema, req.query);
-      if (query.cursor !== undefined && !decodeCursor(query.cursor)) {
-        throw new AppError('invalid_data', {
-          detail: 'cursor is not valid',
-          errors: [{ field: 'cursor', message: 'is not a cursor this API returned' }],
-        });
-      }
       const page = await deps.orders.list(query);
       res.json({ items: page.orders.map(orderView), nextCursor: page.nextCursor });
     });

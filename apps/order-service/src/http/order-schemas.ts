@@ -1,9 +1,8 @@
 // What POST /orders and GET /orders accept. Unknown fields are refused, so a
 // typo ("quantitiy") is an error instead of a silently ignored value.
-import { currencySchema, customerIdSchema, customerSchema, paymentMethodSchema, positiveMoneySchema } from '@orderflow/contracts';
+import { currencySchema, customerIdSchema, customerSchema, paymentMethodSchema, safeTextSchema, unitPriceSchema } from '@orderflow/contracts';
 import { z } from 'zod';
-
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+import { ORDER_STATUSES } from '../domain/order';
 
 export const orderLineSchema = z.strictObject({
   productId: z
@@ -11,14 +10,9 @@ export const orderLineSchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(64, 'must be at most 64 characters')
     .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only letters, digits and . _ : -'),
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters')
-    .refine((value) => !CONTROL_CHARACTERS.test(value), { message: 'must not contain control characters' }),
+  name: safeTextSchema(200),
   quantity: z.int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000'),
-  unitPrice: positiveMoneySchema,
+  unitPrice: unitPriceSchema,
 });
 
 export const placeOrderSchema = z.strictObject({
@@ -35,14 +29,48 @@ export const orderReferenceParamSchema = z.strictObject({
 export const listOrdersQuerySchema = z.strictObject({
   customerId: customerIdSchema.optional(),
   limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,17}$/, 'is not a cursor this API returned')
+    .optional()
+    .meta({ description: 'nextCursor from the previous page' }),
 });
 
 /** A client-chosen key (a UUID is a good choice): printable ASCII, at most 200 characters. */
-export const idempotencyKeySchema = z.object({
+export const idempotencyHeaderSchema = z.object({
   'Idempotency-Key': z
     .string()
     .min(1, 'must not be empty')
     .max(200, 'must be at most 200 characters')
-    .regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII without spaces'),
+    .regex(/^[\x21-\x7e]+$/, 'may contain only printable ASCII without spaces')
+    .optional()
+    .meta({ description: 'Repeat a request safely: the same key and body return the original answer (kept 24 h)' }),
 });
+
+// What the API answers.
+export const orderLineViewSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  quantity: z.int(),
+  unitPrice: z.string(),
+  lineTotal: z.string(),
+});
+
+export const orderViewSchema = z.object({
+  reference: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  amount: z.string().meta({ description: 'Decimal string, two fraction digits' }),
+  currency: z.string(),
+  paymentMethod: paymentMethodSchema,
+  paymentId: z.string().nullable(),
+  items: z.array(orderLineViewSchema),
+  customer: z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), email: z.string() }),
+  createdAt: z.string(),
+});
+
+export const pendingOrderViewSchema = orderViewSchema.extend({
+  status: z.literal('PAYMENT_PENDING'),
+  message: z.string().meta({ description: 'A sentence for the customer' }),
+});
+
+export const orderPageSchema = z.object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() });

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { orderServiceOpenApi } from '../../src/http/openapi';
+import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { SidecarClient } from '@orderflow/service-kit';
 import { buildOrderApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
@@ -273,5 +275,15 @@ describe('rate limit', () => {
     const saved = await database.db('orders').where({ customer_id: 'cust-hurried' }).count<{ c: string }[]>('* as c');
     expect(saved).toEqual([{ c: '2' }]);
     expect((await request(limited).post('/orders').send(validOrder)).status).toBe(201);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves an OpenAPI 3.1 document that describes exactly the routes the app answers', async () => {
+    const response = await request(app).get('/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toBe('3.1.0');
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(orderServiceOpenApi)));
+    expect(documentedRoutes(response.body)).toEqual(answeredRoutes(app));
   });
 });

@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import type { PaymentMethod } from '@orderflow/contracts';
+import type { CurrencyCode, PaymentMethod } from '@orderflow/contracts';
 import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
 import type { Outbox, PaymentRepository, PendingOutboxEvent, PublishReport } from '../domain/payment-repository';
 
@@ -38,7 +38,7 @@ function fromRow(row: PaymentRow): Payment {
     id: row.id,
     orderReference: row.order_reference,
     amount: row.amount,
-    currency: row.currency.trim(),
+    currency: row.currency.trim() as CurrencyCode,
     paymentMethod: row.payment_method,
     status: row.status,
     customer: {

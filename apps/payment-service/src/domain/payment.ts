@@ -4,6 +4,7 @@ import {
   PAYMENT_CONFIRMED_EVENT_TYPE,
   PAYMENT_TOPIC,
   normaliseMoney,
+  type CurrencyCode,
   type Customer,
   type PaymentConfirmed,
   type PaymentMethod,
@@ -15,7 +16,7 @@ export interface Payment {
   id: string;
   orderReference: string;
   amount: string;
-  currency: string;
+  currency: CurrencyCode;
   paymentMethod: PaymentMethod;
   status: 'CONFIRMED';
   customer: Customer;

@@ -1,4 +1,4 @@
-import { orderReferenceSchema, paymentRequestSchema } from '@orderflow/contracts';
+import { orderReferenceSchema, paymentRequestSchema, type paymentSchema } from '@orderflow/contracts';
 import { AppError, parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -14,11 +14,11 @@ export interface PaymentRouteDeps {
   metrics: PaymentMetrics;
 }
 
-const paymentIdParamSchema = z.strictObject({ id: z.uuid('is not a payment id') });
-const listPaymentsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
+export const paymentIdParamSchema = z.strictObject({ id: z.uuid('is not a payment id') });
+export const listPaymentsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
 
 /** The payment as the API shows it. */
-export function paymentView(payment: Payment) {
+export function paymentView(payment: Payment): z.infer<typeof paymentSchema> {
   return {
     id: payment.id,
     orderReference: payment.orderReference,

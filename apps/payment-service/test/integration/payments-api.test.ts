@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { paymentServiceOpenApi } from '../../src/http/openapi';
+import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { SidecarClient } from '@orderflow/service-kit';
 import { buildPaymentApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
@@ -228,5 +230,15 @@ describe('GET /metrics', () => {
     expect(metrics.text).toMatch(/orderflow_outbox_unpublished_events\{service="payment-service"\} [1-9]/);
     expect(metrics.text).toMatch(/orderflow_outbox_lag_seconds\{service="payment-service"\} [0-9.]+/);
     expect(metrics.text).toMatch(/http_server_request_duration_seconds_count\{[^}]*method="POST",route="\/payments",status="201"\} [1-9]/);
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves an OpenAPI 3.1 document that describes exactly the routes the app answers', async () => {
+    const response = await request(app).get('/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.body.openapi).toBe('3.1.0');
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(paymentServiceOpenApi)));
+    expect(documentedRoutes(response.body)).toEqual(answeredRoutes(app));
   });
 });

@@ -1,5 +1,6 @@
 import type { Migration } from '@orderflow/service-kit';
 import { createNotifications } from './001-create-notifications';
+import { undeliverableStatus } from './002-undeliverable-status';
 
 /** Every migration of the notifications database, oldest first. */
-export const migrations: readonly Migration[] = [createNotifications];
+export const migrations: readonly Migration[] = [createNotifications, undeliverableStatus];

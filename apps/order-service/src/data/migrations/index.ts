@@ -1,6 +1,7 @@
 import type { Migration } from '@orderflow/service-kit';
 import { createOrders } from './001-create-orders';
 import { createIdempotencyKeys } from './002-idempotency-keys';
+import { orderPagesById } from './003-order-pages-by-id';
 
 /** Every migration of the orders database, oldest first. */
-export const migrations: readonly Migration[] = [createOrders, createIdempotencyKeys];
+export const migrations: readonly Migration[] = [createOrders, createIdempotencyKeys, orderPagesById];

@@ -1,0 +1,41 @@
+// notification-service's API as an OpenAPI 3.1 document, from the schemas its routes validate with.
+import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
+import { z } from 'zod';
+import { deliverySchema, PAYMENT_CONFIRMED_ROUTE } from './event-routes';
+import { listNotificationsQuerySchema, notificationViewSchema } from './notification-routes';
+
+export const notificationServiceOpenApi = buildOpenApiDocument(
+  {
+    title: 'notification-service',
+    version: '1.0.0',
+    description:
+      'E-mails customers when their payment is confirmed. Events arrive from the sidecar (subscription to payment-topic); reads through /v1.0/invoke/notification-service/method/notifications.',
+  },
+  [
+    {
+      method: 'get',
+      path: '/notifications',
+      operationId: 'listNotifications',
+      summary: 'The notifications of an order, with status and attempts',
+      tags: ['notifications'],
+      query: listNotificationsQuerySchema,
+      responses: { 200: { description: 'Notifications', schema: z.object({ items: z.array(notificationViewSchema) }) } },
+    },
+    {
+      method: 'post',
+      path: PAYMENT_CONFIRMED_ROUTE,
+      operationId: 'deliverPaymentConfirmed',
+      summary: 'A payment.confirmed CloudEvent, delivered by the sidecar (any JSON is accepted and judged)',
+      tags: ['internal'],
+      body: deliverySchema,
+      bodyContentType: 'application/cloudevents+json',
+      responses: {
+        200: {
+          description: "The verdict for the sidecar: SUCCESS, RETRY (deliver again later), DROP (to the dead-letter topic)",
+          schema: z.object({ status: z.enum(['SUCCESS', 'RETRY', 'DROP']) }),
+        },
+      },
+    },
+    ...standardOperations(),
+  ],
+);
