@@ -36,12 +36,14 @@ describe('the Dapr components', () => {
     }
   });
 
-  it('let only payment-service publish to payment-topic, and only notification-service subscribe', () => {
+  it('let only payment-service publish to payment-topic, and only notification-service (and the example client) subscribe', () => {
     const kafka = byName('kafka-pubsub');
     expect(metadataValue(kafka, 'publishingScopes')).toBe(
       'payment-service=payment-topic;notification-service=payment-topic-dlq;order-service=',
     );
-    expect(metadataValue(kafka, 'subscriptionScopes')).toBe('notification-service=payment-topic;order-service=;payment-service=');
+    expect(metadataValue(kafka, 'subscriptionScopes')).toBe(
+      'notification-service=payment-topic;python-client=payment-topic;order-service=;payment-service=',
+    );
   });
 
   it('give the SMTP binding and the secrets only to notification-service, and the retry schedule only to order-service', () => {

@@ -50,8 +50,7 @@ const TOKEN_FILE = path.join(LOCAL, 'run', 'tokens.json');
  * for curl; never committed, never reused across runs.
  */
 export function createApiTokens() {
-  const token = () => crypto.randomBytes(24).toString('base64url');
-  const tokens = Object.fromEntries(SERVICES.map((service) => [service, { dapr: token(), app: token() }]));
+  const tokens = Object.fromEntries(SERVICES.map((service) => [service, newTokenPair()]));
   fs.mkdirSync(path.dirname(TOKEN_FILE), { recursive: true });
   fs.writeFileSync(TOKEN_FILE, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return tokens;
@@ -142,39 +141,55 @@ function daprdArguments(common, app) {
 function launchRunFile(runFile, toolchain, tokens, { echo }) {
   const YAML = require('yaml');
   const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
-  const handles = [];
-  for (const app of apps) {
-    const daprd = startProcess({
-      name: `${app.appID}-daprd`,
-      command: toolchain.daprd,
-      args: daprdArguments(common, app),
-      // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
-      cwd: app.appDirPath,
-      env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: tokens[app.appID].dapr, APP_API_TOKEN: tokens[app.appID].app },
-      echo,
-      stopTimeoutMs: 20_000,
-      tier: 'app',
-    });
-    const service = startProcess({
-      name: app.appID,
-      command: app.command[0],
-      args: app.command.slice(1),
-      cwd: app.appDirPath,
-      env: {
-        ...app.env,
-        APP_ID: app.appID,
-        APP_PORT: String(app.appPort),
-        DAPR_HTTP_PORT: String(app.daprHTTPPort),
-        DAPR_GRPC_PORT: String(app.daprGRPCPort),
-        DAPR_API_TOKEN: tokens[app.appID].dapr,
-        APP_API_TOKEN: tokens[app.appID].app,
-      },
-      echo,
-      tier: 'app',
-    });
-    handles.push(service, daprd);
-  }
-  return handles;
+  return apps.flatMap((app) => startWithSidecar(common, app, toolchain, tokens[app.appID], { echo }));
+}
+
+/**
+ * Starts one app beside its own daprd, as `dapr run` does for one entry of a
+ * run file; `token` is `{ dapr, app }`. Returns both handles (app first).
+ */
+export function startWithSidecar(common, app, toolchain, token, { echo = false, tier = 'app' } = {}) {
+  const daprd = startProcess({
+    name: `${app.appID}-daprd`,
+    command: toolchain.daprd,
+    args: daprdArguments(common, app),
+    // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
+    cwd: app.appDirPath,
+    env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app },
+    echo,
+    stopTimeoutMs: 20_000,
+    tier,
+  });
+  const service = startProcess({
+    name: app.appID,
+    command: app.command[0],
+    args: app.command.slice(1),
+    cwd: app.appDirPath,
+    env: {
+      ...app.env,
+      APP_ID: app.appID,
+      APP_PORT: String(app.appPort),
+      DAPR_HTTP_PORT: String(app.daprHTTPPort),
+      DAPR_GRPC_PORT: String(app.daprGRPCPort),
+      DAPR_API_TOKEN: token.dapr,
+      APP_API_TOKEN: token.app,
+    },
+    echo,
+    tier,
+  });
+  return [service, daprd];
+}
+
+/** The `common` section of dapr.yaml as the launcher runs it (absolute paths). */
+export function runFileCommon() {
+  const YAML = require('yaml');
+  return YAML.parse(fs.readFileSync(renderRunFile(), 'utf8')).common;
+}
+
+/** A fresh `{ dapr, app }` token pair for one more sidecar (see createApiTokens). */
+export function newTokenPair() {
+  const token = () => crypto.randomBytes(24).toString('base64url');
+  return { dapr: token(), app: token() };
 }
 
 /**

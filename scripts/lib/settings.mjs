@@ -33,6 +33,14 @@ export const settings = {
   },
   smtp: { port: port('SMTP_PORT', 1025), webPort: port('MAILDEV_WEB_PORT', 1080) },
   zipkin: { port: port('ZIPKIN_PORT', 9411) },
+  /** The example client in examples/python and its own sidecar. */
+  pythonClient: {
+    appPort: port('PYTHON_CLIENT_APP_PORT', 3010),
+    httpPort: port('PYTHON_CLIENT_DAPR_HTTP_PORT', 3510),
+    grpcPort: port('PYTHON_CLIENT_DAPR_GRPC_PORT', 50010),
+    internalGrpcPort: port('PYTHON_CLIENT_DAPR_INTERNAL_GRPC_PORT', 50110),
+    metricsPort: port('PYTHON_CLIENT_DAPR_METRICS_PORT', 9110),
+  },
   apps: {
     'order-service': {
       appPort: port('ORDER_APP_PORT', 3001),
