@@ -3,12 +3,12 @@
 // overrides from the environment applied and paths made absolute.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { databaseUrl } from './postgres.mjs';
 import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
+import { tcpAnswers } from './local-files.mjs';
 import { startProcess } from './processes.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
 
@@ -69,21 +69,11 @@ export function sidecarEnvironment(toolchain) {
   };
 }
 
-function portIsFree(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 async function checkPortsFree() {
   for (const [service, ports] of Object.entries(settings.apps)) {
     for (const [name, port] of Object.entries(ports)) {
-      if (!(await portIsFree(port))) {
+      if (await tcpAnswers(port)) {
         throw new SetupError(`port ${port} (${service} ${name}) is already in use`, {
           hint: `is orderflow already running (npm start in another terminal)? Stop it, or free 127.0.0.1:${port}; every port can be moved, see README "Configuration"`,
         });

@@ -33,6 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOCAL, ROOT } from './settings.mjs';
 import { info, run, SetupError, step } from './step.mjs';
+import { isExecutable, readStamp, writeStamp } from './local-files.mjs';
 
 /**
  * What the toolchain is built from. dapr/daprd/go.mod is the source of truth for
@@ -122,7 +123,7 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
   const go = await step('Checking the Go toolchain', () => checkGo());
   const daprdInputs = hashInputs(go.version);
   const cliInputs = hash(JSON.stringify([go.version, DAPR_PINS.cli, CLI_LDFLAGS]));
-  const stamp = readStamp();
+  const stamp = readStamp(STAMP);
   const force = process.env.ORDERFLOW_REBUILD_DAPR === '1';
 
   if (force || stamp.daprd !== daprdInputs || !isExecutable(DAPRD)) {
@@ -136,7 +137,7 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
         run(go.bin, ['build', '-trimpath', '-ldflags', DAPRD_LDFLAGS, '-o', out, '.'], { cwd: SOURCE_DIR, env: GO_ENV, hint: buildHint() }),
       );
     });
-    writeStamp({ ...readStamp(), daprd: daprdInputs });
+    writeStamp(STAMP, { ...readStamp(STAMP), daprd: daprdInputs });
   }
 
   let dapr = null;
@@ -157,13 +158,13 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
     try {
       await step(`Building the Dapr CLI ${DAPR_PINS.cli} (go install github.com/dapr/cli)`, () => installCli(go));
       dapr = CLI;
-      writeStamp({ ...readStamp(), cli: cliInputs, cliFailed: undefined, cliFailedAt: undefined, cliError: undefined });
+      writeStamp(STAMP, { ...readStamp(STAMP), cli: cliInputs, cliFailed: undefined, cliFailedAt: undefined, cliError: undefined });
     } catch (error) {
       if (!(error instanceof SetupError)) throw error;
       // The last lines say why (e.g. the module proxy's "403 Forbidden ... not available").
       const lines = error.message.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('go: downloading'));
       cliUnavailable = lines.slice(-2).join(' ');
-      writeStamp({ ...readStamp(), cli: undefined, cliFailed: cliInputs, cliFailedAt: Date.now(), cliError: cliUnavailable });
+      writeStamp(STAMP, { ...readStamp(STAMP), cli: undefined, cliFailed: cliInputs, cliFailedAt: Date.now(), cliError: cliUnavailable });
     }
   }
   if (!dapr) {
@@ -339,26 +340,8 @@ function checkGoModMatchesPins() {
   }
 }
 
-function readStamp() {
-  try {
-    return JSON.parse(fs.readFileSync(STAMP, 'utf8'));
-  } catch {
-    return {};
-  }
-}
 
-function writeStamp(stamp) {
-  fs.writeFileSync(STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
-}
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function findOnPath(name) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { DAPR_PINS } from './dapr-toolchain.mjs';
 import { LOCAL, ROOT } from './settings.mjs';
 import { info, run, SetupError, step } from './step.mjs';
+import { isExecutable, readStamp, writeStamp } from './local-files.mjs';
 
 export const CHART_TOOL_PINS = Object.freeze({
   /** v3.22.0 is served by the module proxy reachable here (see the report in the PR for refused versions). */
@@ -84,14 +85,14 @@ export async function ensureChartTools() {
   fs.mkdirSync(TOOLS_DIR, { recursive: true });
   const force = process.env.ORDERFLOW_REINSTALL_CHART_TOOLS === '1';
   const go = await goVersion();
-  const stamp = readStamp();
+  const stamp = readStamp(STAMP);
 
   const helmInputs = hash([go, CHART_TOOL_PINS.helm, HELM_LDFLAGS]);
   if (force || stamp.helm !== helmInputs || !isExecutable(HELM)) {
     await step(`Building Helm ${CHART_TOOL_PINS.helm} (go install; first build about 1.5 minutes)`, () =>
       goInstall(`helm.sh/helm/v3/cmd/helm@${CHART_TOOL_PINS.helm}`, 'helm', HELM, HELM_LDFLAGS),
     );
-    writeStamp({ ...readStamp(), helm: helmInputs });
+    writeStamp(STAMP, { ...readStamp(STAMP), helm: helmInputs });
   }
 
   const kubeconformInputs = hash([go, CHART_TOOL_PINS.kubeconform, KUBECONFORM_LDFLAGS]);
@@ -99,7 +100,7 @@ export async function ensureChartTools() {
     await step(`Building kubeconform ${CHART_TOOL_PINS.kubeconform} (go install)`, () =>
       goInstall(`github.com/yannh/kubeconform/cmd/kubeconform@${CHART_TOOL_PINS.kubeconform}`, 'kubeconform', KUBECONFORM, KUBECONFORM_LDFLAGS),
     );
-    writeStamp({ ...readStamp(), kubeconform: kubeconformInputs });
+    writeStamp(STAMP, { ...readStamp(STAMP), kubeconform: kubeconformInputs });
   }
 
   const kubernetesSchemaDir = await ensureKubernetesSchemas(force);
@@ -165,7 +166,7 @@ async function ensureKubernetesSchemas(force) {
     return path.resolve(override);
   }
   const inputs = hash([CHART_TOOL_PINS.kubernetesValidate]);
-  const stamp = readStamp();
+  const stamp = readStamp(STAMP);
   if (force || stamp.schemas !== inputs || !fs.existsSync(path.join(SCHEMA_DIR, `v${CHART_TOOL_PINS.kubeVersion}-local-strict`))) {
     await step(`Kubernetes JSON schemas (pip install kubernetes-validate==${CHART_TOOL_PINS.kubernetesValidate}, about 20 MB)`, async () => {
       const python = await findPython();
@@ -185,7 +186,7 @@ async function ensureKubernetesSchemas(force) {
         fs.rmSync(scratch, { recursive: true, force: true });
       }
     });
-    writeStamp({ ...readStamp(), schemas: inputs });
+    writeStamp(STAMP, { ...readStamp(STAMP), schemas: inputs });
   }
   checkSchemaDir(SCHEMA_DIR, `kubernetes-validate ${CHART_TOOL_PINS.kubernetesValidate}`);
   return SCHEMA_DIR;
@@ -257,23 +258,5 @@ function hash(parts) {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-function readStamp() {
-  try {
-    return JSON.parse(fs.readFileSync(STAMP, 'utf8'));
-  } catch {
-    return {};
-  }
-}
 
-function writeStamp(stamp) {
-  fs.writeFileSync(STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
-}
 
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}

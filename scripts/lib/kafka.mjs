@@ -13,11 +13,11 @@
 // Every topic the apps use must be listed in TOPICS below; createTopics() makes them.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { startProcess } from './processes.mjs';
 import { info, run, SetupError, waitFor } from './step.mjs';
+import { tcpAnswers } from './local-files.mjs';
 
 const POM = path.join(ROOT, 'scripts/kafka/pom.xml');
 const LOG4J_CONFIG = path.join(ROOT, 'scripts/kafka/log4j2.properties');
@@ -181,18 +181,6 @@ export async function loadKafkajs() {
   }
 }
 
-function portIsOpen(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (open) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 function ourClusterId() {
   try {
@@ -210,7 +198,7 @@ function ourClusterId() {
 export async function startKafka() {
   const { port, controllerPort } = settings.kafka;
 
-  if (await portIsOpen(port)) {
+  if (await tcpAnswers(port)) {
     let cluster;
     try {
       cluster = await describeCluster();
@@ -224,7 +212,7 @@ export async function startKafka() {
     info(`a Kafka broker already answers on 127.0.0.1:${port}${note}; using it`);
     return null;
   }
-  if (await portIsOpen(controllerPort)) {
+  if (await tcpAnswers(controllerPort)) {
     throw new SetupError(`the Kafka controller port ${controllerPort} is taken by another program`, {
       hint: `stop whatever listens on 127.0.0.1:${controllerPort}, or ${PORT_HINT}`,
     });

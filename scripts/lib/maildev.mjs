@@ -7,6 +7,7 @@ import path from 'node:path';
 import { startProcess } from './processes.mjs';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
+import { tcpAnswers } from './local-files.mjs';
 
 /** Base URL of MailDev's web UI and REST API (`/api/email`, ...). */
 export const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
@@ -24,18 +25,6 @@ async function apiAnswers() {
   }
 }
 
-function tcpAnswers(port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (value) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** True when an SMTP server greets (220) on 127.0.0.1:port. */
 function smtpAnswers(port, timeoutMs = 2000) {

@@ -15,11 +15,11 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { startProcess } from './processes.mjs';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { info, run, SetupError, step, waitFor } from './step.mjs';
+import { tcpAnswers } from './local-files.mjs';
 
 const PG_LIB = '/usr/lib/postgresql';
 /** Superuser of the project-local cluster (initdb --username); reachable over the local socket only. */
@@ -377,18 +377,6 @@ export function projectCluster() {
 // ---------------------------------------------------------------------------------------
 // Talking to the server
 
-function tcpAnswers(host, port, timeoutMs = 1000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (value) => {
-      socket.destroy();
-      resolve(value);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** pg_isready: 0 accepting, 1 rejecting (starting up/shutting down), 2 no response, 3 bad call. */
 function pgIsReady(bin, host, port) {
@@ -492,7 +480,7 @@ export async function startPostgres({ fast = false } = {}) {
   }
 
   // 2. Someone else on our port?
-  if (await tcpAnswers('127.0.0.1', port)) {
+  if (await tcpAnswers(port)) {
     const status = pgIsReady(pg, '127.0.0.1', port);
     const what = status === 0 || status === 1 ? 'another PostgreSQL server (not the project cluster)' : 'another program';
     throw new SetupError(`port ${port} on 127.0.0.1 is already used by ${what}`, { hint: portHint });

@@ -7,4 +7,5 @@ export * from './logger';
 export * from './metrics';
 export * from './openapi';
 export * from './sidecar';
+export * from './service';
 export * from './validation';

@@ -8,6 +8,7 @@ import { DaprSmtpEmailSender } from '../../src/sidecar/smtp-email-sender';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { testLogger } from '../../../../test-support/logger';
+import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 
 let sequence = 0;
 /** A CloudEvent as the sidecar delivers it (our envelope plus Dapr's own attributes). */
@@ -64,6 +65,10 @@ const deliver = (event: unknown) =>
   request(app).post('/events/payment-confirmed').set('content-type', 'application/cloudevents+json').send(JSON.stringify(event));
 
 describe('a payment.confirmed delivery', () => {
+  it('is tested with events that match the published JSON Schema (the consumer reads what the producer promises)', () => {
+    expect(validatePaymentConfirmed(delivery().data)).toEqual([]);
+  });
+
   it('e-mails the customer through the SMTP binding, with every field set, and records it as SENT', async () => {
     const event = delivery();
     const response = await deliver(event);

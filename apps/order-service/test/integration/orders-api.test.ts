@@ -1,13 +1,11 @@
 import request from 'supertest';
 import { orderServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
-import { SidecarClient } from '@orderflow/service-kit';
-import { buildOrderApp } from '../../src/app';
+import type { buildOrderApp } from '../../src/app';
+import { buildTestOrderApp } from './order-test-app';
 import { migrations } from '../../src/data/migrations';
-import { DaprPaymentClient } from '../../src/sidecar/payment-client';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
-import { testLogger } from '../../../../test-support/logger';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const validOrder = {
@@ -44,20 +42,7 @@ let app: ReturnType<typeof buildOrderApp>;
 beforeAll(async () => {
   database = await createTestDatabase('order-service', migrations);
   sidecar = await startStubSidecar(confirmingPayments);
-  const payments = new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
-    appId: 'payment-service',
-    timeoutMs: 1_000,
-    logger: testLogger,
-  });
-  app = buildOrderApp({
-    db: database.db,
-    payments,
-    logger: testLogger,
-    bodyLimit: '64kb',
-    idempotencyKeyTtlMs: 60_000,
-    ordersPerCustomerPerMinute: 10_000,
-    sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
-  });
+  app = buildTestOrderApp(database.db, sidecar.port);
 });
 
 afterAll(async () => {
@@ -251,19 +236,7 @@ describe('health', () => {
 
 describe('rate limit', () => {
   it('answers 429 problem with Retry-After once a customer exceeds the orders allowed per minute, and saves nothing more', async () => {
-    const limited = buildOrderApp({
-      db: database.db,
-      payments: new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
-        appId: 'payment-service',
-        timeoutMs: 1_000,
-        logger: testLogger,
-      }),
-      logger: testLogger,
-      bodyLimit: '64kb',
-      idempotencyKeyTtlMs: 60_000,
-      ordersPerCustomerPerMinute: 2,
-      sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
-    });
+    const limited = buildTestOrderApp(database.db, sidecar.port, { ordersPerCustomerPerMinute: 2 });
     const hurried = { ...validOrder, customer: { ...customer, id: 'cust-hurried' } };
     expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);
     expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);

@@ -2,15 +2,13 @@
 // retry sweep (driven by the sidecar's cron binding in the real system; called
 // directly here), and an Idempotency-Key makes a retried POST create nothing.
 import request from 'supertest';
-import { SidecarClient } from '@orderflow/service-kit';
-import { buildOrderApp } from '../../src/app';
+import type { buildOrderApp } from '../../src/app';
+import { buildTestOrderApp, paymentClientFor } from './order-test-app';
 import { migrations } from '../../src/data/migrations';
-import { DaprPaymentClient } from '../../src/sidecar/payment-client';
 import { KnexOrderRepository } from '../../src/data/order-repository';
 import { retryPendingPayments } from '../../src/domain/retry-pending-payments';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
-import { testLogger } from '../../../../test-support/logger';
 
 const customer = { id: 'cust-7', firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' };
 const order = { customer, items: [{ productId: 'p-1', name: 'Compiler', quantity: 1, unitPrice: '10.00' }], currency: 'USD', paymentMethod: 'PAYPAL' };
@@ -32,20 +30,7 @@ let app: ReturnType<typeof buildOrderApp>;
 beforeAll(async () => {
   database = await createTestDatabase('order-service', migrations);
   sidecar = await startStubSidecar(confirming);
-  const payments = new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
-    appId: 'payment-service',
-    timeoutMs: 1_000,
-    logger: testLogger,
-  });
-  app = buildOrderApp({
-    db: database.db,
-    payments,
-    logger: testLogger,
-    bodyLimit: '64kb',
-    idempotencyKeyTtlMs: 60_000,
-    ordersPerCustomerPerMinute: 10_000,
-    sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
-  });
+  app = buildTestOrderApp(database.db, sidecar.port);
 });
 
 afterAll(async () => {
@@ -129,11 +114,7 @@ describe('the payment retry sweep', () => {
 });
 
 function paymentsClient() {
-  return new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), {
-    appId: 'payment-service',
-    timeoutMs: 2_000,
-    logger: testLogger,
-  });
+  return paymentClientFor(sidecar.port, 2_000);
 }
 
 describe('POST /orders with an Idempotency-Key', () => {

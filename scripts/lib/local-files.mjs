@@ -1,0 +1,40 @@
+// Small helpers the install and start scripts share: stamp files that record
+// what a cached build was made from, and whether a tool is there to run.
+import fs from 'node:fs';
+import net from 'node:net';
+
+/** The JSON in `file`, or `{}` when it is missing or unreadable (a stamp not written yet). */
+export function readStamp(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+export function writeStamp(file, stamp) {
+  fs.writeFileSync(file, `${JSON.stringify(stamp, null, 2)}\n`);
+}
+
+export function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** True when something accepts a TCP connection on host:port within `timeoutMs`. */
+export function tcpAnswers(port, { host = '127.0.0.1', timeoutMs = 1_000 } = {}) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (value) => {
+      socket.destroy();
+      resolve(value);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
