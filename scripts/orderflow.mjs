@@ -4,6 +4,8 @@
 //               three services beside their Dapr sidecars; Ctrl-C stops it all
 //   npm test    the same set-up, then every test suite; prints "N passed, N failed"
 //   npm run infra   only the infrastructure (for running the apps yourself)
+//   npm run bench   throughput, latency, e-mail lag and the sidecar's cost, on the
+//               running stack, or on one it starts (and stops) itself
 // Only Node built-ins are imported up front: on a fresh clone this script is
 // what runs `npm ci`.
 import crypto from 'node:crypto';
@@ -226,7 +228,24 @@ async function endToEnd(toolchain, python, add, jestArgs) {
   );
 }
 
-const COMMANDS = { start: commandStart, test: commandTest, infra: commandInfra };
+/** `npm run bench` (scripts/bench/): uses the stack when it already answers on the configured ports. */
+async function commandBench() {
+  checkNode();
+  const { runBench, stackIsRunning } = await import('./bench/bench.mjs');
+  if (await stackIsRunning()) {
+    info('the services answer on the configured ports: benchmarking the running stack as it is');
+    await runBench({ startedHere: false });
+    return;
+  }
+  const { toolchain } = await prepare({ fastDatabase: false });
+  await startMessagingAndMail();
+  const { startApps } = await import('./lib/apps.mjs');
+  await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
+  await runBench({ startedHere: true });
+  await step('Stopping everything', () => stopAll());
+}
+
+const COMMANDS = { start: commandStart, test: commandTest, infra: commandInfra, bench: commandBench };
 
 async function main() {
   const name = process.argv[2] ?? 'start';

@@ -1,0 +1,493 @@
+// `npm run bench`: throughput, latency, e-mail lag and the sidecar's cost of the
+// running stack (scripts/orderflow.mjs starts it first when it is not running).
+//
+//  1. Orders: POST /orders through order-service's sidecar at fixed client counts
+//     (closed loop, autocannon in its own process), each for a fixed time; every
+//     accepted order must become exactly one e-mail in MailDev (counted).
+//  2. The sidecar's cost: the same POST /payments straight to payment-service and
+//     through Dapr service invocation (order's sidecar → payment's sidecar → app).
+//  3. Fail fast: payment-service frozen (SIGSTOP), the circuit open: POST /orders.
+//  4. Memory and CPU of each app and sidecar, idle and under load.
+// Results: bench/results/<time>.json and .md, bench/results/latest.md, and the
+// table in README.md between the bench markers.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ROOT, settings } from '../lib/settings.mjs';
+import { info, SetupError, step } from '../lib/step.mjs';
+import { databaseUrl } from '../lib/postgres.mjs';
+import { kafkaVersion } from '../lib/kafka.mjs';
+import { Inbox } from './inbox.mjs';
+import { findStackProcesses, machineFacts, ResourceSampler, round, summarize } from './measure.mjs';
+import { renderMarkdown, writeResults } from './report.mjs';
+
+const require = createRequire(import.meta.url);
+const LOAD_SCRIPT = path.join(ROOT, 'scripts', 'bench', 'load.mjs');
+const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
+const sidecar = (service) => `http://127.0.0.1:${settings.apps[service].httpPort}`;
+const ORDERS_URL = `${sidecar('order-service')}/v1.0/invoke/order-service/method/orders`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function envNumber(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new SetupError(`${name}=${raw} is not a positive number`);
+  return value;
+}
+
+function envList(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new SetupError(`${name}=${raw} is not a list of whole numbers, e.g. 1,8,32,64`);
+  return values;
+}
+
+/** Every knob, from the environment (README "Benchmark"). */
+export function benchSettings() {
+  const duration = envNumber('BENCH_DURATION_SECONDS', 20);
+  return {
+    durationSeconds: duration,
+    levels: envList('BENCH_LEVELS', [1, 8, 32, 64]),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 5),
+    drainSeconds: envNumber('BENCH_DRAIN_SECONDS', 30),
+    /** The level whose resource use counts as "under load". */
+    loadLevel: envNumber('BENCH_LOAD_LEVEL', 32),
+    sidecarSeconds: envNumber('BENCH_SIDECAR_SECONDS', Math.min(duration, 10)),
+    sidecarConnections: envList('BENCH_SIDECAR_CONNECTIONS', [1, 8]),
+    failFastSeconds: envNumber('BENCH_FAILFAST_SECONDS', 5),
+    failFastConnections: envList('BENCH_FAILFAST_CONNECTIONS', [1, 8]),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Is the stack there?
+
+async function answers(url) {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await response.arrayBuffer();
+    return response.status >= 200 && response.status < 300;
+  } catch {
+    return false;
+  }
+}
+
+/** True when every sidecar and app answers on the configured ports (then the bench uses them as they are). */
+export async function stackIsRunning() {
+  for (const ports of Object.values(settings.apps)) {
+    if (!(await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`))) return false;
+    if (!(await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// One load run, in its own process
+
+let loadRuns = 0;
+
+/**
+ * Runs scripts/bench/load.mjs and returns its result plus the summary of its
+ * latencies. The sampler (if given) counts the load generator's own CPU.
+ */
+async function runLoad(spec, sampler) {
+  loadRuns += 1;
+  const out = path.join(os.tmpdir(), `orderflow-bench-${process.pid}-${loadRuns}.json`);
+  const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? signal)));
+  if (code !== 0) throw new SetupError(`the load generator exited with ${code} (${spec.kind}, ${spec.connections} connections)`);
+  const result = JSON.parse(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(out, { force: true });
+  sampler?.addExternal('load generator', result);
+  const ok = Object.entries(result.statusCounts)
+    .filter(([status]) => Number(status) >= 200 && Number(status) < 300)
+    .reduce((sum, [, count]) => sum + count, 0);
+  const latency = summarize(result.latencyMs);
+  return {
+    ...result,
+    latencyMs: undefined,
+    ok,
+    errors: result.requests - ok + result.errors, // non-2xx answers + socket errors and timeouts
+    perSecond: round(ok / result.durationSeconds),
+    latency: {
+      p50: round(latency.p50, 2),
+      p95: round(latency.p95, 2),
+      p99: round(latency.p99, 2),
+      max: round(latency.max, 2),
+      mean: round(latency.mean, 2),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Phases
+
+async function warmUp(config, inbox) {
+  const result = await runLoad({ kind: 'order', url: ORDERS_URL, connections: 8, durationSeconds: config.warmupSeconds, tag: `w${Date.now().toString(36)}` });
+  inbox.expect('warm-up', result.accepted);
+  const drained = await inbox.drain(config.drainSeconds * 1000);
+  if (drained) await inbox.clearIfComplete();
+  info(`warm-up: ${result.ok} orders (${result.perSecond}/s), e-mails ${drained ? 'all in' : `${inbox.missing('warm-up')} still missing`}`);
+}
+
+async function orderLevel(connections, config, inbox, stack) {
+  const sampler = trackStack(stack);
+  sampler.start();
+  const loadBefore = os.loadavg()[0];
+  const result = await runLoad(
+    { kind: 'order', url: ORDERS_URL, connections, durationSeconds: config.durationSeconds, tag: `c${connections}-${Date.now().toString(36)}` },
+    sampler,
+  );
+  const resources = sampler.stop();
+  const group = `orders@${connections}`;
+  inbox.expect(group, result.accepted);
+  const drainStarted = Date.now();
+  const drained = await inbox.drain(config.drainSeconds * 1000);
+  const drainSeconds = round((Date.now() - drainStarted) / 1000);
+  const cleared = drained && (await inbox.clearIfComplete());
+  const level = {
+    connections,
+    seconds: result.durationSeconds,
+    requests: result.requests,
+    ordersPerSecond: result.perSecond,
+    paid: result.statusCounts['201'] ?? 0,
+    pending: result.statusCounts['202'] ?? 0,
+    errors: result.errors,
+    statusCounts: result.statusCounts,
+    latencyMs: result.latency,
+    drainSeconds,
+    drained,
+    inboxCleared: cleared,
+    resources,
+    loadAverage: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2) },
+  };
+  info(
+    `${connections} clients: ${level.ordersPerSecond} orders/s, p50 ${level.latencyMs.p50} ms, p99 ${level.latencyMs.p99} ms, ` +
+      `errors ${level.errors}, 202 ${level.pending}; e-mails ${drained ? `all in after ${drainSeconds}s` : `${inbox.missing(group)} of ${result.accepted.length} not in after ${drainSeconds}s`}; ` +
+      `CPU busy ${resources.machine.busyPercent}% (other processes ${resources.machine.otherPercent}%)`,
+  );
+  return level;
+}
+
+async function sidecarCost(connections, config, stack) {
+  const payment = settings.apps['payment-service'];
+  // The apps answer only their sidecar when APP_API_TOKEN is set: a direct call must carry it.
+  const headers = process.env.APP_API_TOKEN ? { 'dapr-api-token': process.env.APP_API_TOKEN } : {};
+  const tag = `p${connections}-${Date.now().toString(36)}`;
+  const common = { kind: 'payment', connections, durationSeconds: config.sidecarSeconds };
+  const samplerDirect = trackStack(stack);
+  samplerDirect.start();
+  const direct = await runLoad({ ...common, url: `http://127.0.0.1:${payment.appPort}/payments`, headers, tag: `${tag}d` }, samplerDirect);
+  const directResources = samplerDirect.stop();
+  const samplerDapr = trackStack(stack);
+  samplerDapr.start();
+  const dapr = await runLoad({ ...common, url: `${sidecar('order-service')}/v1.0/invoke/payment-service/method/payments`, tag: `${tag}s` }, samplerDapr);
+  const daprResources = samplerDapr.stop();
+  const view = (r, resources) => ({
+    requests: r.requests,
+    perSecond: r.perSecond,
+    errors: r.errors,
+    statusCounts: r.statusCounts,
+    latencyMs: r.latency,
+    machineBusyPercent: resources.machine.busyPercent,
+    otherPercent: resources.machine.otherPercent,
+  });
+  const row = {
+    connections,
+    seconds: config.sidecarSeconds,
+    direct: view(direct, directResources),
+    dapr: view(dapr, daprResources),
+    addedMsP50: round(dapr.latency.p50 - direct.latency.p50, 2),
+    addedMsP99: round(dapr.latency.p99 - direct.latency.p99, 2),
+    ratio: {
+      p50: round(dapr.latency.p50 / direct.latency.p50, 2),
+      p99: round(dapr.latency.p99 / direct.latency.p99, 2),
+      throughput: round(dapr.perSecond / direct.perSecond, 2),
+    },
+  };
+  info(
+    `${connections} clients: direct ${direct.perSecond}/s p50 ${direct.latency.p50} ms; through Dapr ${dapr.perSecond}/s p50 ${dapr.latency.p50} ms ` +
+      `(+${row.addedMsP50} ms at p50)`,
+  );
+  return row;
+}
+
+async function postOrder(tag) {
+  const started = performance.now();
+  const customer = { id: tag, firstName: 'Ada', lastName: 'Lovelace', email: `${tag}@bench.example.com` };
+  const response = await fetch(ORDERS_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ customer, items: [{ productId: 'lamp-3', name: 'Desk lamp', quantity: 1, unitPrice: '39.00' }], currency: 'EUR', paymentMethod: 'VISA' }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  await response.arrayBuffer();
+  return { status: response.status, ms: performance.now() - started };
+}
+
+/**
+ * Sends one order at a time until one is paid (201): after anything that may have
+ * opened the circuit. Returns how long that took (null: not within `timeoutMs`)
+ * and whether the first answer was an immediate 202 (the circuit was open).
+ */
+async function untilPaid(tag, timeoutMs = 45_000) {
+  const started = Date.now();
+  let firstWasOpen;
+  for (let i = 0; Date.now() - started < timeoutMs; i += 1) {
+    const probe = await postOrder(`${tag}${i}`);
+    firstWasOpen ??= probe.status === 202 && probe.ms < 200;
+    if (probe.status === 201) return { seconds: round((Date.now() - started) / 1000), firstWasOpen };
+    await sleep(500);
+  }
+  return { seconds: null, firstWasOpen };
+}
+
+/**
+ * payment-service frozen (SIGSTOP: it accepts connections and answers nothing),
+ * orders sent until the sidecar's circuit breaker opens (dapr/resiliency.yaml:
+ * 5 failures in a row), then POST /orders measured with the circuit open. The
+ * circuit lets a trial call through 15 s after it opened, so the measured
+ * windows end before that. payment-service is always thawed, and the bench
+ * waits until an order is paid again.
+ */
+async function failFast(config, stack) {
+  const pid = stack['payment-service']?.pid;
+  if (!pid) return { skipped: 'payment-service PID not found (neither in .local/run/processes.json nor listening on its port)' };
+  const tag = `ff${Date.now().toString(36)}`;
+  const windows = [];
+  let tripSeconds;
+  let thawed = false;
+  const thaw = () => {
+    if (thawed) return;
+    thawed = true;
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  };
+  const before = await untilPaid(`${tag}-ready`);
+  if (before.seconds === null) return { skipped: 'orders were not being paid before payment-service was frozen' };
+  process.once('exit', thaw); // even when the bench is interrupted
+  process.kill(pid, 'SIGSTOP');
+  const frozenAt = Date.now();
+  try {
+    // Six at once: each waits for the sidecar's timeout and retry, and fails.
+    await Promise.all(Array.from({ length: 6 }, (_, i) => postOrder(`${tag}-trip${i}`)));
+    let open = false;
+    for (let i = 0; i < 60 && !open; i += 1) {
+      const probe = await postOrder(`${tag}-probe${i}`);
+      open = probe.status === 202 && probe.ms < 200;
+    }
+    if (!open) return { skipped: 'the circuit did not open within the probes (is dapr/resiliency.yaml applied?)' };
+    tripSeconds = round((Date.now() - frozenAt) / 1000);
+    for (const connections of config.failFastConnections) {
+      const result = await runLoad({ kind: 'order', url: ORDERS_URL, connections, durationSeconds: config.failFastSeconds, tag: `${tag}-c${connections}` });
+      windows.push({ connections, seconds: result.durationSeconds, requests: result.requests, statusCounts: result.statusCounts, errors: result.errors, latencyMs: result.latency });
+      info(`circuit open, ${connections} clients: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, statuses ${JSON.stringify(result.statusCounts)}`);
+    }
+  } finally {
+    thaw();
+    process.removeListener('exit', thaw);
+  }
+  // Recovery: the circuit half-opens 15 s after it opened, one trial call closes it.
+  const recovery = await untilPaid(`${tag}-back`);
+  const recoverySeconds = recovery.seconds;
+  info(recoverySeconds === null ? 'payment-service thawed, but no order was paid within 45 s' : `payment-service thawed: orders paid again after ${recoverySeconds}s`);
+  return { tripSeconds, windows, recoverySeconds };
+}
+
+function trackStack(stack) {
+  const sampler = new ResourceSampler();
+  for (const [name, { pid }] of Object.entries(stack)) sampler.track(name, pid, { tree: name === 'postgres' });
+  sampler.track('bench (this process)', process.pid);
+  return sampler;
+}
+
+async function idleResources(stack, seconds = 5) {
+  const sampler = trackStack(stack);
+  sampler.start();
+  await sleep(seconds * 1000);
+  return sampler.stop();
+}
+
+/** PostgreSQL's version and durability settings, and what became of the e-mails still missing at the end. */
+async function database(missingReferences) {
+  const { Client } = require('pg');
+  const facts = { version: 'unknown', fsync: 'unknown', synchronousCommit: 'unknown' };
+  const notifications = new Client({ connectionString: databaseUrl('notification-service') });
+  try {
+    await notifications.connect();
+    facts.version = (await notifications.query('show server_version')).rows[0].server_version;
+    facts.fsync = (await notifications.query('show fsync')).rows[0].fsync;
+    facts.synchronousCommit = (await notifications.query('show synchronous_commit')).rows[0].synchronous_commit;
+    if (missingReferences.length) {
+      const { rows } = await notifications.query(
+        'select status, count(*)::int as n from notifications where order_reference = any($1) group by status',
+        [missingReferences],
+      );
+      facts.missingByNotificationStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+      const known = rows.reduce((sum, r) => sum + r.n, 0);
+      facts.missingByNotificationStatus['no notification yet (outbox or Kafka)'] = missingReferences.length - known;
+    }
+  } catch (error) {
+    facts.error = error.message;
+  } finally {
+    await notifications.end().catch(() => {});
+  }
+  return facts;
+}
+
+// ---------------------------------------------------------------------------------------
+
+export async function runBench({ startedHere }) {
+  const config = benchSettings();
+  const started = new Date();
+  const loadAverageBefore = os.loadavg().map((v) => round(v, 2));
+  const stack = findStackProcesses();
+  const missingNames = ['order-service', 'payment-service', 'notification-service']
+    .flatMap((s) => [s, `${s}-daprd`])
+    .filter((name) => !stack[name]);
+  if (missingNames.length) info(`not found (no memory/CPU for them): ${missingNames.join(', ')}`);
+
+  const inbox = new Inbox(mailDevUrl);
+  try {
+    await inbox.clear();
+  } catch (error) {
+    throw new SetupError(`MailDev does not answer at ${mailDevUrl} (${error.message}); the bench counts e-mails there`, {
+      hint: 'start the stack with npm start (or set MAILDEV_WEB_PORT to where MailDev runs)',
+    });
+  }
+
+  await step(`Warming up (${config.warmupSeconds}s of orders at 8 clients)`, () => warmUp(config, inbox));
+  const idle = await step('Resources at rest (5s)', () => idleResources(stack));
+
+  const levels = [];
+  for (const connections of config.levels) {
+    levels.push(await step(`Orders at ${connections} concurrent clients for ${config.durationSeconds}s`, () => orderLevel(connections, config, inbox, stack)));
+  }
+  const reconciled = await step('Waiting for the e-mails still missing', async () => {
+    const drained = await inbox.drain(config.drainSeconds * 1000);
+    info(drained ? 'every accepted order has its e-mail' : `${inbox.missing()} e-mails still missing`);
+    return drained;
+  });
+  const missingReferences = [...inbox.orders.entries()].filter(([, o]) => o.deliveries.length === 0).map(([reference]) => reference);
+  for (const level of levels) {
+    const emails = inbox.report(`orders@${level.connections}`);
+    const lags = summarize(emails.lagsMs);
+    level.email = {
+      expected: emails.expected,
+      delivered: emails.delivered,
+      missing: emails.missing,
+      duplicated: emails.duplicated,
+      misaddressed: emails.misaddressed,
+      // An e-mail still missing has a lag longer than the bench waited: p99 is unknown once more than 1% are missing.
+      lagMs: {
+        p50: emails.missing > emails.expected * 0.5 ? null : round(summarize([...emails.lagsMs, ...Array(emails.missing).fill(Infinity)]).p50),
+        p99: emails.missing > emails.expected * 0.01 ? null : round(summarize([...emails.lagsMs, ...Array(emails.missing).fill(Infinity)]).p99),
+        maxDelivered: round(lags.max),
+      },
+      lagPrecise: emails.lagPrecise,
+    };
+  }
+  if (reconciled) await inbox.clearIfComplete();
+
+  const sidecarRows = [];
+  for (const connections of config.sidecarConnections) {
+    sidecarRows.push(await step(`The sidecar's cost: POST /payments direct vs through Dapr, ${connections} clients`, () => sidecarCost(connections, config, stack)));
+  }
+  // autocannon ends a run by closing its connections, cancelling the calls in flight; the
+  // caller's sidecar counts each cancelled invocation as a failure, which can open the circuit.
+  const settled = await step('Waiting until orders are paid again', () => untilPaid(`settle${Date.now().toString(36)}-`));
+  const failFastResult = await step('Fail fast: payment-service frozen, circuit open', () => failFast(config, stack));
+
+  const db = await database(missingReferences);
+  const machine = machineFacts({ daprdPid: stack['order-service-daprd']?.pid, postgresVersion: db.version, kafkaVersion: kafkaVersion() });
+  const underLoad = levels.find((l) => l.connections === config.loadLevel)?.resources ?? levels.at(-1)?.resources;
+  const results = {
+    command: 'npm run bench',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    settings: config,
+    stack: { startedByBench: startedHere, processes: stack, postgres: { fsync: db.fsync, synchronousCommit: db.synchronousCommit } },
+    machine,
+    loadAverage: { before: loadAverageBefore, after: os.loadavg().map((v) => round(v, 2)) },
+    orders: levels,
+    emails: {
+      reconciled,
+      missingAtEnd: missingReferences.length,
+      missingByNotificationStatus: db.missingByNotificationStatus,
+      unmatched: inbox.unmatched,
+      lagFromFileTimes: inbox.coarse === 0,
+    },
+    sidecarCost: sidecarRows,
+    circuitOpenedBySidecarRuns: settled.firstWasOpen,
+    failFast: failFastResult,
+    resources: { idle, underLoad, underLoadLevel: config.loadLevel },
+  };
+  results.targets = evaluateTargets(results);
+  results.notes = notesOn(results);
+  const written = writeResults(results, renderMarkdown(results));
+  info(`results: ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
+  process.stdout.write(`\n${renderMarkdown(results, { brief: true })}\n`);
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------
+// Targets (issue #7) and notes
+
+function evaluateTargets(results) {
+  const at = (n) => results.orders.find((l) => l.connections === n);
+  const level32 = at(32);
+  const targets = [];
+  const add = (name, target, measured, met) => targets.push({ name, target, measured, met: measured === null || measured === undefined ? null : met });
+  add('orders/s at 32 clients', '≥ 300', level32?.ordersPerSecond, level32 && level32.ordersPerSecond >= 300);
+  add('p99 latency at 32 clients', '≤ 250 ms', level32?.latencyMs.p99, level32 && level32.latencyMs.p99 <= 250);
+  const lost = results.orders.reduce((sum, l) => sum + (l.email?.missing ?? 0), 0);
+  const duplicated = results.orders.reduce((sum, l) => sum + (l.email?.duplicated ?? 0) + (l.email?.misaddressed ?? 0), 0);
+  add('lost e-mails (all levels; missing at the end of the bench)', '0', lost, lost === 0);
+  add('duplicated or misaddressed e-mails (all levels)', '0', duplicated, duplicated === 0);
+  const lag32 = level32?.email?.lagMs.p99;
+  add('e-mail lag p99 at 32 clients (ms)', '≤ 2000', lag32 ?? (level32 ? 'unknown (e-mails missing)' : null), lag32 !== null && lag32 <= 2000);
+  const c1 = results.sidecarCost.find((r) => r.connections === 1) ?? results.sidecarCost[0];
+  add(`Dapr invocation adds at p50 (${c1?.connections} client(s), ms)`, '≤ 1.5', c1?.addedMsP50, c1 && c1.addedMsP50 <= 1.5);
+  for (const window of results.failFast.windows ?? []) {
+    add(`fail-fast p99, circuit open, ${window.connections} client(s) (ms)`, '≤ 20', window.latencyMs.p99, window.latencyMs.p99 <= 20);
+  }
+  const load = results.resources.underLoad ?? {};
+  for (const service of ['order-service', 'payment-service', 'notification-service']) {
+    const app = load[service];
+    add(`${service} RSS under load (max, MB)`, '≤ 150', app?.rssMaxMb, app && app.rssMaxMb <= 150);
+    const daprd = load[`${service}-daprd`];
+    add(`${service} daprd RSS under load (max, MB)`, '≤ 80', daprd?.rssMaxMb, daprd && daprd.rssMaxMb <= 80);
+  }
+  return targets;
+}
+
+function notesOn(results) {
+  const notes = [];
+  const cores = results.machine.cores;
+  for (const level of results.orders) {
+    const other = level.resources.machine.otherPercent;
+    if (other > 10) notes.push(`While ${level.connections} clients ran, processes outside the stack and the bench used ${other}% of a core: the numbers of that level are disturbed.`);
+  }
+  for (const row of results.sidecarCost) {
+    for (const [path, r] of [['direct', row.direct], ['Dapr', row.dapr]]) {
+      if (r.otherPercent > 10) notes.push(`During the ${path} POST /payments run at ${row.connections} clients, processes outside the stack used ${r.otherPercent}% of a core.`);
+    }
+  }
+  const [before] = results.loadAverage.before;
+  if (before > cores * 0.5) notes.push(`The 1-minute load average was ${before} when the bench started (${cores} cores): something else was running.`);
+  if (results.circuitOpenedBySidecarRuns) {
+    notes.push(
+      "The circuit to payment-service was open after the POST /payments runs: the load generator's last calls were cancelled when it closed its connections, and order-service's sidecar counts a cancelled invocation as a failure. The bench waits until orders are paid again.",
+    );
+  }
+  if (results.stack.postgres.fsync === 'off') notes.push('PostgreSQL ran with fsync=off (a test cluster started by npm test): commits are cheaper than in a durable set-up.');
+  if (!results.emails.lagFromFileTimes) notes.push("Some e-mail lags come from MailDev's Date header (whole seconds), not from its .eml files.");
+  return notes;
+}

@@ -1,0 +1,359 @@
+// What `npm run bench` measures besides the load generator's own numbers:
+// percentiles, the processes of the stack (found from .local/run/processes.json
+// or, for a stack started some other way, from the port each one listens on),
+// their memory and CPU from /proc, and the facts of the machine.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROCESS_FILE } from '../lib/processes.mjs';
+import { ROOT, settings } from '../lib/settings.mjs';
+
+// ---------------------------------------------------------------------------------------
+// Statistics
+
+/** Nearest-rank percentile of an ascending array (p in 0..100); undefined when empty. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return undefined;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function summarize(values) {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : undefined,
+    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : undefined,
+  };
+}
+
+export const round = (value, digits = 1) => (value === undefined || value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+
+// ---------------------------------------------------------------------------------------
+// Finding the stack's processes
+
+function commandLineOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The socket inodes listening on 127.0.0.1/0.0.0.0/:: `port`, from /proc/net/tcp{,6}. */
+function listeningInodes(port) {
+  const inodes = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let lines = [];
+    try {
+      lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      const localPort = parseInt(fields[1].split(':').pop(), 16);
+      if (localPort === port && fields[3] === '0A') inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+/** The PID of the process listening on a TCP port (needs to see the other processes' fds: same user or root). */
+export function pidListeningOn(port) {
+  const inodes = listeningInodes(port);
+  if (inodes.size === 0) return undefined;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds;
+    try {
+      fds = fs.readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target;
+      try {
+        target = fs.readlinkSync(`/proc/${entry}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match && inodes.has(match[1])) return Number(entry);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The stack's processes by name: the three apps and their sidecars, PostgreSQL,
+ * Kafka, MailDev. From processes.json when the recorded process still runs the
+ * recorded command, else from the port it listens on.
+ */
+export function findStackProcesses() {
+  let recorded = {};
+  try {
+    recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8')).processes ?? {};
+  } catch {
+    /* not started by our scripts */
+  }
+  const ports = {
+    postgres: settings.postgres.port,
+    kafka: settings.kafka.port,
+    maildev: settings.smtp.port,
+  };
+  for (const [service, p] of Object.entries(settings.apps)) {
+    ports[service] = p.appPort;
+    ports[`${service}-daprd`] = p.httpPort;
+  }
+  const found = {};
+  for (const [name, port] of Object.entries(ports)) {
+    const entry = recorded[name];
+    const byPort = pidListeningOn(port);
+    if (entry && commandLineOf(entry.pid)?.includes(entry.command) && (byPort === undefined || byPort === entry.pid)) {
+      found[name] = { pid: entry.pid, source: 'processes.json' };
+    } else if (byPort) {
+      found[name] = { pid: byPort, source: `port ${port}` };
+    }
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory and CPU from /proc
+
+let clockTicks;
+function ticksPerSecond() {
+  if (clockTicks) return clockTicks;
+  try {
+    clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    clockTicks = 100;
+  }
+  return clockTicks;
+}
+
+/** { rssKb, ticks, ppid } of one process, or undefined when it is gone. */
+function readProcess(pid) {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state ppid ... utime is field 14, stime 15 (1-based, whole line).
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { rssKb: rss ? Number(rss[1]) : 0, ticks: Number(after[11]) + Number(after[12]), ppid: Number(after[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Proportional set size in kB: shared pages (the daprd binary the three sidecars map) split among their users. */
+function pssKb(pid) {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process and all its descendants (PostgreSQL: the postmaster and its backends). */
+function processTree(rootPid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = readProcess(entry);
+    if (!info) continue;
+    if (!children.has(info.ppid)) children.set(info.ppid, []);
+    children.get(info.ppid).push(Number(entry));
+  }
+  const all = [];
+  const queue = [rootPid];
+  while (queue.length) {
+    const pid = queue.shift();
+    all.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return all;
+}
+
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
+function machineTicks() {
+  const [cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n');
+  const values = cpu.trim().split(/\s+/).slice(1).map(Number);
+  const idle = values[3] + (values[4] ?? 0); // idle + iowait
+  const total = values.slice(0, 8).reduce((a, b) => a + b, 0); // without guest (already in user)
+  return { busy: total - idle, total };
+}
+
+/**
+ * Samples RSS (every second) and CPU (difference between start and stop) of
+ * named processes. `tree: true` adds up a process and its descendants.
+ * Also measures what the whole machine spent, so CPU used by processes that
+ * are not ours (another test run on the same box) shows up as `other`.
+ */
+export class ResourceSampler {
+  constructor() {
+    this.tracked = new Map();
+    this.external = new Map();
+    this.samples = new Map();
+    this.timer = undefined;
+  }
+
+  track(name, pid, { tree = false } = {}) {
+    if (pid) this.tracked.set(name, { pid, tree });
+  }
+
+  /** A process that reports its own cost (CPU seconds, peak RSS) because it exits before stop(). */
+  addExternal(name, { cpuSeconds, maxRssKb }) {
+    this.external.set(name, { cpuSeconds, maxRssKb });
+  }
+
+  pidsOf({ pid, tree }) {
+    return tree ? processTree(pid) : [pid];
+  }
+
+  read() {
+    const now = {};
+    for (const [name, target] of this.tracked) {
+      let rssKb = 0;
+      let pss = 0;
+      let ticks = 0;
+      let alive = false;
+      for (const pid of this.pidsOf(target)) {
+        const info = readProcess(pid);
+        if (!info) continue;
+        alive = true;
+        rssKb += info.rssKb;
+        pss += pssKb(pid) ?? info.rssKb;
+        ticks += info.ticks;
+      }
+      if (alive) now[name] = { rssKb, pssKb: pss, ticks };
+    }
+    return now;
+  }
+
+  start() {
+    this.startedAt = process.hrtime.bigint();
+    this.startMachine = machineTicks();
+    this.startReading = this.read();
+    this.samples = new Map();
+    const sample = () => {
+      for (const [name, { rssKb, pssKb: pss }] of Object.entries(this.read())) {
+        if (!this.samples.has(name)) this.samples.set(name, []);
+        this.samples.get(name).push({ rssKb, pssKb: pss });
+      }
+    };
+    sample();
+    this.timer = setInterval(sample, 1_000);
+    this.timer.unref();
+  }
+
+  /** Per name: { rssMb (mean of the samples), rssMaxMb, pssMb (mean), cpuPercent (100 = one core) }, plus `machine`. */
+  stop() {
+    clearInterval(this.timer);
+    const seconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
+    const end = this.read();
+    const endMachine = machineTicks();
+    const hz = ticksPerSecond();
+    const result = {};
+    let ours = 0;
+    for (const [name, last] of Object.entries(end)) {
+      const first = this.startReading[name];
+      const samples = [...(this.samples.get(name) ?? []), last];
+      const mean = (key) => samples.reduce((a, b) => a + b[key], 0) / samples.length / 1024;
+      const cpuTicks = first ? Math.max(0, last.ticks - first.ticks) : 0;
+      ours += cpuTicks;
+      result[name] = {
+        rssMb: round(mean('rssKb')),
+        rssMaxMb: round(Math.max(...samples.map((s) => s.rssKb)) / 1024),
+        pssMb: round(mean('pssKb')),
+        cpuPercent: first ? round((cpuTicks / hz / seconds) * 100) : null,
+      };
+    }
+    for (const [name, { cpuSeconds, maxRssKb }] of this.external) {
+      ours += cpuSeconds * hz;
+      result[name] = { rssMb: null, rssMaxMb: round(maxRssKb / 1024), pssMb: null, cpuPercent: round((cpuSeconds / seconds) * 100) };
+    }
+    const busy = endMachine.busy - this.startMachine.busy;
+    const total = endMachine.total - this.startMachine.total;
+    const cores = os.cpus().length;
+    result.machine = {
+      seconds: round(seconds, 2),
+      // Percent of ONE core, like the per-process numbers: 200 = both cores of a 2-core box busy.
+      busyPercent: round((busy / total) * 100 * cores),
+      otherPercent: round((Math.max(0, busy - ours) / total) * 100 * cores),
+    };
+    return result;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine
+
+function firstLines(command, args, lines = 1) {
+  try {
+    const output = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    return output.trim().split('\n').slice(0, lines).join(' | ');
+  } catch (error) {
+    // `java -version` prints to stderr.
+    const text = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
+    return text ? text.split('\n').slice(0, lines).join(' | ') : `not found (${command})`;
+  }
+}
+
+function stderrFirstLine(command, args) {
+  try {
+    const result = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    return result.trim().split('\n')[0];
+  } catch (error) {
+    const text = `${error.stderr ?? ''}${error.stdout ?? ''}`.trim();
+    return text ? text.split('\n')[0] : `not found (${command})`;
+  }
+}
+
+function packageVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Cores, memory, versions of everything in the stack, the git commit. */
+export function machineFacts({ daprdPid, postgresVersion, kafkaVersion }) {
+  const memTotal = /MemTotal:\s+(\d+) kB/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+  let daprdBinary;
+  try {
+    daprdBinary = fs.readlinkSync(`/proc/${daprdPid}/exe`);
+  } catch {
+    daprdBinary = path.join(ROOT, '.local/dapr/.dapr/bin/daprd');
+  }
+  let commit = 'unknown';
+  let dirty = false;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+  } catch {
+    /* not a git checkout */
+  }
+  return {
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memTotalGb: memTotal ? round(Number(memTotal[1]) / 1024 / 1024) : null,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    go: firstLines('go', ['version']),
+    java: stderrFirstLine('java', ['-version']),
+    daprd: firstLines(daprdBinary, ['--build-info'], 3),
+    kafka: kafkaVersion,
+    postgres: postgresVersion,
+    maildev: packageVersion('maildev'),
+    autocannon: packageVersion('autocannon'),
+    gitCommit: `${commit}${dirty ? ' (with uncommitted changes)' : ''}`,
+  };
+}

@@ -1,0 +1,149 @@
+// The bench's results as JSON and Markdown: bench/results/<time>.{json,md},
+// bench/results/latest.md, and the table in README.md between the markers
+// <!-- bench:start --> and <!-- bench:end -->.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../lib/settings.mjs';
+
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const README = path.join(ROOT, 'README.md');
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+const show = (value, unit = '') => (value === null || value === undefined ? '–' : `${value}${unit}`);
+const ms = (value) => (value === null || value === undefined ? '–' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value}`);
+const mark = (met) => (met === null ? '–' : met ? '✅' : '❌');
+
+function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+function ordersTable(results) {
+  return table(
+    ['clients', 'orders/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', '202 pending', 'e-mails in / expected', 'e-mail lag p50 ms', 'e-mail lag p99 ms', 'lost', 'dup.', 'CPU busy (of 200%)'],
+    results.orders.map((l) => [
+      l.connections,
+      l.ordersPerSecond,
+      l.latencyMs.p50,
+      l.latencyMs.p95,
+      l.latencyMs.p99,
+      l.errors,
+      l.pending,
+      `${l.email?.delivered ?? '–'} / ${l.email?.expected ?? '–'}`,
+      l.email?.lagMs.p50 === null ? '> bench' : ms(l.email?.lagMs.p50),
+      l.email?.lagMs.p99 === null ? '> bench' : ms(l.email?.lagMs.p99),
+      show(l.email?.missing),
+      show((l.email?.duplicated ?? 0) + (l.email?.misaddressed ?? 0)),
+      `${l.resources.machine.busyPercent}%`,
+    ]),
+  );
+}
+
+function sidecarTable(results) {
+  return table(
+    ['clients', 'path', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+    results.sidecarCost.flatMap((r) => [
+      [r.connections, 'direct to payment-service', r.direct.perSecond, r.direct.latencyMs.p50, r.direct.latencyMs.p99, r.direct.errors],
+      [r.connections, "through Dapr (order's sidecar → payment's sidecar → app)", r.dapr.perSecond, r.dapr.latencyMs.p50, r.dapr.latencyMs.p99, r.dapr.errors],
+      [
+        r.connections,
+        '**Dapr / direct**',
+        `×${r.ratio.throughput}`,
+        `×${r.ratio.p50} (+${r.addedMsP50} ms)`,
+        `×${r.ratio.p99} (+${r.addedMsP99} ms)`,
+        '',
+      ],
+    ]),
+  );
+}
+
+function failFastTable(results) {
+  const ff = results.failFast;
+  if (ff.skipped) return `Skipped: ${ff.skipped}`;
+  return `${table(
+    ['clients', 'requests', 'statuses', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    ff.windows.map((w) => [w.connections, w.requests, Object.entries(w.statusCounts).map(([s, n]) => `${n}× ${s}`).join(', '), w.latencyMs.p50, w.latencyMs.p95, w.latencyMs.p99, w.latencyMs.max]),
+  )}\n\nThe circuit was open ${ff.tripSeconds} s after payment-service froze; after it was thawed, orders were paid again after ${show(ff.recoverySeconds, ' s')}.`;
+}
+
+function resourcesTable(results) {
+  const { idle, underLoad, underLoadLevel } = results.resources;
+  const names = Object.keys(underLoad ?? idle).filter((n) => n !== 'machine');
+  const order = ['order-service', 'order-service-daprd', 'payment-service', 'payment-service-daprd', 'notification-service', 'notification-service-daprd'];
+  names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  return `${table(
+    ['process', 'RSS idle MB', `RSS at ${underLoadLevel} clients MB (mean / max)`, `PSS at ${underLoadLevel} clients MB`, 'CPU idle %', `CPU at ${underLoadLevel} clients %`],
+    names.map((name) => [
+      name,
+      show(idle[name]?.rssMb),
+      underLoad?.[name] ? `${show(underLoad[name].rssMb)} / ${underLoad[name].rssMaxMb}` : '–',
+      show(underLoad?.[name]?.pssMb),
+      show(idle[name]?.cpuPercent),
+      show(underLoad?.[name]?.cpuPercent),
+    ]),
+  )}\n\nCPU in % of one core (the machine has ${results.machine.cores}: 100% = one core busy). PSS counts a page shared by several processes (the one daprd binary the three sidecars map; the node binary the apps and MailDev map) in equal parts. Whole machine at ${underLoadLevel} clients: ${underLoad?.machine.busyPercent}% busy, of which ${underLoad?.machine.otherPercent}% by processes outside the stack and the bench.`;
+}
+
+function targetsTable(results) {
+  return table(
+    ['target', 'goal', 'measured', ''],
+    results.targets.map((t) => [t.name, t.target, show(t.measured), mark(t.met)]),
+  );
+}
+
+function machineLine(results) {
+  const m = results.machine;
+  return [
+    `${m.cores} cores (${m.cpuModel}), ${m.memTotalGb} GB, ${m.kernel}`,
+    `Node.js ${m.node}; ${m.go}; ${m.java}`,
+    `daprd: ${m.daprd}`,
+    `Kafka ${m.kafka}, PostgreSQL ${m.postgres} (fsync ${results.stack.postgres.fsync}, synchronous_commit ${results.stack.postgres.synchronousCommit}), MailDev ${m.maildev}, autocannon ${m.autocannon}`,
+    `commit ${m.gitCommit}; load average (1/5/15 min) before ${results.loadAverage.before.join(' / ')}, after ${results.loadAverage.after.join(' / ')}`,
+  ];
+}
+
+export function renderMarkdown(results, { brief = false } = {}) {
+  const s = results.settings;
+  const parts = [
+    `### Orders: POST /orders through order-service's sidecar, ${s.durationSeconds} s per level`,
+    ordersTable(results),
+    `### The sidecar's cost: POST /payments, ${s.sidecarSeconds} s each`,
+    sidecarTable(results),
+    `### Fail fast: payment-service frozen, circuit open, POST /orders for ${s.failFastSeconds} s`,
+    failFastTable(results),
+    '### Memory and CPU',
+    resourcesTable(results),
+    '### Targets (issue #7)',
+    targetsTable(results),
+  ];
+  if (results.notes.length) parts.push(`**Notes on this run:**\n\n${results.notes.map((n) => `- ${n}`).join('\n')}`);
+  if (brief) return parts.join('\n\n');
+  return [
+    `## orderflow bench — ${results.startedAt}`,
+    `Command: \`${results.command}\` (${results.stack.startedByBench ? 'stack started by the bench' : 'on the running stack'}); settings: \`${JSON.stringify(s)}\``,
+    `Machine: ${machineLine(results).join('  \n')}`,
+    ...parts,
+  ].join('\n\n');
+}
+
+/** Writes the JSON and Markdown files and the README section; returns the paths written. */
+export function writeResults(results, markdown) {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = results.startedAt.replace(/[:.]/g, '-');
+  const json = path.join(RESULTS_DIR, `${stamp}.json`);
+  const md = path.join(RESULTS_DIR, `${stamp}.md`);
+  const latest = path.join(RESULTS_DIR, 'latest.md');
+  fs.writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(md, `${markdown}\n`);
+  fs.writeFileSync(latest, `${markdown}\n`);
+  const written = [json, md, latest];
+  const readme = fs.readFileSync(README, 'utf8');
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start >= 0 && end > start) {
+    const section = `${START}\n${markdown.replace(/^## /m, '#### ').replace(/^### /gm, '##### ')}\n${END}`;
+    fs.writeFileSync(README, readme.slice(0, start) + section + readme.slice(end + END.length));
+    written.push(README);
+  }
+  return written;
+}
