@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dapr/components-contrib/bindings/cron"
-	"github.com/dapr/components-contrib/bindings/smtp"
 	contribmiddleware "github.com/dapr/components-contrib/middleware"
 	"github.com/dapr/components-contrib/middleware/http/ratelimit"
 	"github.com/dapr/components-contrib/nameresolution/mdns"
@@ -23,7 +22,7 @@ import (
 )
 
 // componentList is printed by --build-info.
-const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output), bindings.cron (input), " +
+const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output; orderflow's, smtp_binding.go), bindings.cron (input), " +
 	"nameresolution sqlite and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit"
 
 // registerComponents registers the only component types orderflow's resources
@@ -33,7 +32,8 @@ func registerComponents() {
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
 	pubsubLoader.DefaultRegistry.RegisterComponent(inmemory.New, "in-memory")
 
-	bindingsLoader.DefaultRegistry.RegisterOutputBinding(smtp.NewSMTP, "smtp")
+	// Not contrib's bindings/smtp: ours reuses its SMTP connection and keeps requests apart (smtp_binding.go).
+	bindingsLoader.DefaultRegistry.RegisterOutputBinding(newReusingSMTP, "smtp")
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(cron.NewCron, "cron")
 
 	nrLoader.DefaultRegistry.RegisterComponent(nrsqlite.NewResolver, "sqlite")
