@@ -55,28 +55,36 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
   constructor(private readonly db: Knex) {}
 
   async recordOnce(payment: Payment, event: OutboxEvent): Promise<{ payment: Payment; created: boolean }> {
-    return this.db.transaction(async (trx) => {
-      // ON CONFLICT instead of check-then-insert: two concurrent retries of one
-      // request cannot both insert; the loser waits for the winner and sees its row.
-      const inserted: PaymentRow[] = await trx('payments')
-        .insert(toRow(payment))
-        .onConflict('order_reference')
-        .ignore()
-        .returning('*');
-      const row = inserted[0];
-      if (row) {
-        await trx('outbox_events').insert({
-          event_id: event.cloudEvent.id,
-          topic: event.topic,
-          partition_key: event.partitionKey,
-          cloud_event: JSON.stringify(event.cloudEvent),
-          traceparent: event.traceparent ?? null,
-        });
-        return { payment: fromRow(row), created: true };
-      }
-      const existing: PaymentRow = await trx('payments').where({ order_reference: payment.orderReference }).first();
-      return { payment: fromRow(existing), created: false };
-    });
+    // One statement, so one round trip and one commit: the payment and its event
+    // go in together or not at all. ON CONFLICT instead of check-then-insert: two
+    // concurrent retries of one request cannot both insert; the loser waits for
+    // the winner, inserts nothing (no event either) and reads the winner's row.
+    const row = toRow(payment);
+    const columns = Object.keys(row);
+    const inserted = await this.db.raw<{ rows: PaymentRow[] }>(
+      `with inserted as (
+         insert into payments (${columns.join(', ')})
+         values (${columns.map(() => '?').join(', ')})
+         on conflict (order_reference) do nothing
+         returning *
+       ), event as (
+         insert into outbox_events (event_id, topic, partition_key, cloud_event, traceparent)
+         select ?, ?, ?, ?::jsonb, ? from inserted
+       )
+       select * from inserted`,
+      [
+        ...columns.map((column) => row[column as keyof PaymentRow]),
+        event.cloudEvent.id,
+        event.topic,
+        event.partitionKey,
+        JSON.stringify(event.cloudEvent),
+        event.traceparent ?? null,
+      ],
+    );
+    const created = inserted.rows[0];
+    if (created) return { payment: fromRow(created), created: true };
+    const existing: PaymentRow = await this.db('payments').where({ order_reference: payment.orderReference }).first();
+    return { payment: fromRow(existing), created: false };
   }
 
   async findById(id: string): Promise<Payment | undefined> {
