@@ -201,6 +201,11 @@ export class ResourceSampler {
     this.tracked = new Map();
     this.external = new Map();
     this.samples = new Map();
+    this.cpuTicks = new Map();
+    this.lastReading = new Map();
+    this.elapsedNs = 0n;
+    this.machineBusy = 0;
+    this.machineTotal = 0;
     this.timer = undefined;
   }
 
@@ -208,9 +213,10 @@ export class ResourceSampler {
     if (pid) this.tracked.set(name, { pid, tree });
   }
 
-  /** A process that reports its own cost (CPU seconds, peak RSS) because it exits before stop(). */
+  /** A process that reports its own cost (CPU seconds, peak RSS) because it exits before stop(); adds up. */
   addExternal(name, { cpuSeconds, maxRssKb }) {
-    this.external.set(name, { cpuSeconds, maxRssKb });
+    const earlier = this.external.get(name) ?? { cpuSeconds: 0, maxRssKb: 0 };
+    this.external.set(name, { cpuSeconds: earlier.cpuSeconds + cpuSeconds, maxRssKb: Math.max(earlier.maxRssKb, maxRssKb) });
   }
 
   pidsOf({ pid, tree }) {
@@ -237,56 +243,69 @@ export class ResourceSampler {
     return now;
   }
 
+  /** Starts (or resumes, after pause()) measuring. */
   start() {
-    this.startedAt = process.hrtime.bigint();
-    this.startMachine = machineTicks();
-    this.startReading = this.read();
-    this.samples = new Map();
-    const sample = () => {
-      for (const [name, { rssKb, pssKb: pss }] of Object.entries(this.read())) {
-        if (!this.samples.has(name)) this.samples.set(name, []);
-        this.samples.get(name).push({ rssKb, pssKb: pss });
-      }
-    };
-    sample();
-    this.timer = setInterval(sample, 1_000);
+    this.windowStart = { at: process.hrtime.bigint(), machine: machineTicks(), reading: this.read() };
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 1_000);
     this.timer.unref();
+  }
+
+  sample() {
+    for (const [name, { rssKb, pssKb: pss }] of Object.entries(this.read())) {
+      if (!this.samples.has(name)) this.samples.set(name, []);
+      this.samples.get(name).push({ rssKb, pssKb: pss });
+    }
+  }
+
+  /** Stops counting until the next start(); what was counted so far is kept. */
+  pause() {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!this.windowStart) return;
+    const end = this.read();
+    const machine = machineTicks();
+    this.elapsedNs += process.hrtime.bigint() - this.windowStart.at;
+    this.machineBusy += machine.busy - this.windowStart.machine.busy;
+    this.machineTotal += machine.total - this.windowStart.machine.total;
+    for (const [name, last] of Object.entries(end)) {
+      const first = this.windowStart.reading[name];
+      if (!first) continue;
+      this.cpuTicks.set(name, (this.cpuTicks.get(name) ?? 0) + Math.max(0, last.ticks - first.ticks));
+      this.lastReading.set(name, last);
+    }
+    this.windowStart = undefined;
   }
 
   /** Per name: { rssMb (mean of the samples), rssMaxMb, pssMb (mean), cpuPercent (100 = one core) }, plus `machine`. */
   stop() {
-    clearInterval(this.timer);
-    const seconds = Number(process.hrtime.bigint() - this.startedAt) / 1e9;
-    const end = this.read();
-    const endMachine = machineTicks();
+    this.pause();
+    const seconds = Number(this.elapsedNs) / 1e9;
     const hz = ticksPerSecond();
     const result = {};
     let ours = 0;
-    for (const [name, last] of Object.entries(end)) {
-      const first = this.startReading[name];
+    for (const [name, last] of this.lastReading) {
       const samples = [...(this.samples.get(name) ?? []), last];
       const mean = (key) => samples.reduce((a, b) => a + b[key], 0) / samples.length / 1024;
-      const cpuTicks = first ? Math.max(0, last.ticks - first.ticks) : 0;
+      const cpuTicks = this.cpuTicks.get(name) ?? 0;
       ours += cpuTicks;
       result[name] = {
         rssMb: round(mean('rssKb')),
         rssMaxMb: round(Math.max(...samples.map((s) => s.rssKb)) / 1024),
         pssMb: round(mean('pssKb')),
-        cpuPercent: first ? round((cpuTicks / hz / seconds) * 100) : null,
+        cpuPercent: round((cpuTicks / hz / seconds) * 100),
       };
     }
     for (const [name, { cpuSeconds, maxRssKb }] of this.external) {
       ours += cpuSeconds * hz;
       result[name] = { rssMb: null, rssMaxMb: round(maxRssKb / 1024), pssMb: null, cpuPercent: round((cpuSeconds / seconds) * 100) };
     }
-    const busy = endMachine.busy - this.startMachine.busy;
-    const total = endMachine.total - this.startMachine.total;
     const cores = os.cpus().length;
     result.machine = {
       seconds: round(seconds, 2),
       // Percent of ONE core, like the per-process numbers: 200 = both cores of a 2-core box busy.
-      busyPercent: round((busy / total) * 100 * cores),
-      otherPercent: round((Math.max(0, busy - ours) / total) * 100 * cores),
+      busyPercent: round((this.machineBusy / this.machineTotal) * 100 * cores),
+      otherPercent: round((Math.max(0, this.machineBusy - ours) / this.machineTotal) * 100 * cores),
     };
     return result;
   }

@@ -107,7 +107,7 @@ export function renderMarkdown(results, { brief = false } = {}) {
   const parts = [
     `### Orders: POST /orders through order-service's sidecar, ${s.durationSeconds} s per level`,
     ordersTable(results),
-    `### The sidecar's cost: POST /payments, ${s.sidecarSeconds} s each`,
+    `### The sidecar's cost: POST /payments, ${s.sidecarSeconds} s each path, in alternating rounds`,
     sidecarTable(results),
     `### Fail fast: payment-service frozen, circuit open, POST /orders for ${s.failFastSeconds} s`,
     failFastTable(results),
