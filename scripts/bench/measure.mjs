@@ -2,7 +2,7 @@
 // percentiles, the processes of the stack (found from .local/run/processes.json
 // or, for a stack started some other way, from the port each one listens on),
 // their memory and CPU from /proc, and the facts of the machine.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -325,14 +325,12 @@ function firstLines(command, args, lines = 1) {
   }
 }
 
+/** The first line a command prints on stdout or stderr (`java -version` writes to stderr and exits 0). */
 function stderrFirstLine(command, args) {
-  try {
-    const result = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    return result.trim().split('\n')[0];
-  } catch (error) {
-    const text = `${error.stderr ?? ''}${error.stdout ?? ''}`.trim();
-    return text ? text.split('\n')[0] : `not found (${command})`;
-  }
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
+  if (result.error) return `not found (${command})`;
+  const text = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
+  return text ? text.split('\n')[0] : `no output (${command})`;
 }
 
 function packageVersion(name) {
