@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ROOT, settings } from '../lib/settings.mjs';
+import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, SetupError, step } from '../lib/step.mjs';
 import { databaseUrl } from '../lib/postgres.mjs';
 import { kafkaVersion } from '../lib/kafka.mjs';
@@ -94,7 +94,21 @@ let loadRuns = 0;
  * Runs scripts/bench/load.mjs and returns its result plus the summary of its
  * latencies. The sampler (if given) counts the load generator's own CPU.
  */
+/**
+ * This run's API tokens (.local/run/tokens.json, written when the stack starts):
+ * a client of a sidecar sends its "dapr" token; a direct call to an app, its "app" token.
+ */
+function tokenHeaders(url) {
+  const tokens = JSON.parse(fs.readFileSync(path.join(LOCAL, 'run', 'tokens.json'), 'utf8'));
+  for (const [service, ports] of Object.entries(settings.apps)) {
+    if (url.startsWith(`http://127.0.0.1:${ports.httpPort}/`)) return { 'dapr-api-token': tokens[service].dapr };
+    if (url.startsWith(`http://127.0.0.1:${ports.appPort}/`)) return { 'dapr-api-token': tokens[service].app };
+  }
+  return {};
+}
+
 async function runLoad(spec, sampler) {
+  spec = { ...spec, headers: { ...tokenHeaders(spec.url), ...spec.headers } };
   loadRuns += 1;
   const out = path.join(os.tmpdir(), `orderflow-bench-${process.pid}-${loadRuns}.json`);
   const child = spawn(process.execPath, [LOAD_SCRIPT, JSON.stringify({ ...spec, out })], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -197,8 +211,6 @@ function merge(runs) {
  */
 async function sidecarCost(connections, config, stack) {
   const payment = settings.apps['payment-service'];
-  // The apps answer only their sidecar when APP_API_TOKEN is set: a direct call must carry it.
-  const headers = process.env.APP_API_TOKEN ? { 'dapr-api-token': process.env.APP_API_TOKEN } : {};
   const tag = `p${connections}-${Date.now().toString(36)}`;
   const rounds = 2;
   const common = { kind: 'payment', connections, durationSeconds: config.sidecarSeconds / rounds };
@@ -208,7 +220,7 @@ async function sidecarCost(connections, config, stack) {
   const daprRuns = [];
   for (let round = 0; round < rounds; round += 1) {
     samplerDirect.start();
-    directRuns.push(await runLoad({ ...common, url: `http://127.0.0.1:${payment.appPort}/payments`, headers, tag: `${tag}d${round}` }, samplerDirect));
+    directRuns.push(await runLoad({ ...common, url: `http://127.0.0.1:${payment.appPort}/payments`, tag: `${tag}d${round}` }, samplerDirect));
     samplerDirect.pause();
     samplerDapr.start();
     daprRuns.push(await runLoad({ ...common, url: `${sidecar('order-service')}/v1.0/invoke/payment-service/method/payments`, tag: `${tag}s${round}` }, samplerDapr));
@@ -255,7 +267,7 @@ async function postOrder(tag) {
   const customer = { id: tag, firstName: 'Ada', lastName: 'Lovelace', email: `${tag}@bench.example.com` };
   const response = await fetch(ORDERS_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...tokenHeaders(ORDERS_URL) },
     body: JSON.stringify({ customer, items: [{ productId: 'lamp-3', name: 'Desk lamp', quantity: 1, unitPrice: '39.00' }], currency: 'EUR', paymentMethod: 'VISA' }),
     signal: AbortSignal.timeout(15_000),
   });

@@ -5,6 +5,16 @@ import { describeSidecarAnswer, type SidecarClient } from '@orderflow/service-ki
 import { UndeliverableEmail, type EmailSender } from '../domain/email-sender';
 import type { Email } from '../domain/notification';
 
+/**
+ * The binding passes on the SMTP server's reply ("sending email failed: 501 ...",
+ * or with Dapr's stock binding "... could not send email 1: 501 ..."). A 5xx reply
+ * is permanent (RFC 5321 §4.2.1), as is an address the binding cannot parse;
+ * anything else (4xx, no connection, a timeout) may pass on a later try.
+ */
+export function isPermanentSmtpFailure(answer: string): boolean {
+  return /sending email failed: (?:gomail: could not send email \d+: )?5\d\d\b/.test(answer) || /gomail: invalid address/.test(answer);
+}
+
 export class DaprSmtpEmailSender implements EmailSender {
   /** The tail of the queue of sends; see send(). */
   private lastSend: Promise<unknown> = Promise.resolve();
@@ -39,9 +49,7 @@ export class DaprSmtpEmailSender implements EmailSender {
     );
     if (response.status < 200 || response.status >= 300) {
       const answer = describeSidecarAnswer(response);
-      // The binding reports the SMTP server's reply (gomail: "could not send email 1: 501 ...");
-      // a 5xx reply is permanent (RFC 5321 §4.2.1), anything else (4xx, no connection) may pass.
-      if (/could not send email \d+: 5\d\d\b/.test(answer)) throw new UndeliverableEmail(`the SMTP server refused it for good: ${answer}`);
+      if (isPermanentSmtpFailure(answer)) throw new UndeliverableEmail(`the SMTP server refused it for good: ${answer}`);
       throw new Error(`SMTP binding refused the e-mail: ${answer}`);
     }
   }
