@@ -214,3 +214,6 @@ require (
 	sigs.k8s.io/structured-merge-diff/v4 v4.6.0 // indirect
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
+
+// Dapr's certificate authority, built from this same module (scripts/lib/dapr-toolchain.mjs).
+tool github.com/dapr/dapr/cmd/sentry

@@ -1,8 +1,10 @@
 // The Dapr toolchain: our slim build of the real sidecar runtime (daprd, from
-// dapr/daprd/) and the Dapr CLI, both built from the Go module proxy into
-// .local/ and rebuilt only when a pinned input changes.
+// dapr/daprd/), Dapr's certificate authority (Sentry) and the Dapr CLI, all
+// built from the Go module proxy into .local/ and rebuilt only when a pinned
+// input changes.
 //
 //   .local/dapr/.dapr/bin/daprd   so DAPR_RUNTIME_PATH=<repo>/.local/dapr works for the CLI
+//   .local/dapr/.dapr/bin/sentry  Dapr's own cmd/sentry, built inside dapr/daprd's module
 //   .local/bin/dapr               the CLI (`go install` names it `cli`)
 //   .local/dapr/nameresolution.db the sqlite name-resolution file of dapr/config.yaml
 //
@@ -75,6 +77,14 @@ const SOURCE_DIR = path.join(ROOT, 'dapr', 'daprd');
 /** The CLI's runtime path (its --runtime-path / DAPR_RUNTIME_PATH): daprd is at <it>/.dapr/bin/daprd. */
 export const RUNTIME_PATH = path.join(LOCAL, 'dapr');
 const DAPRD = path.join(RUNTIME_PATH, '.dapr', 'bin', 'daprd');
+const SENTRY = path.join(RUNTIME_PATH, '.dapr', 'bin', 'sentry');
+/**
+ * Sentry needs no component registration, so Dapr's own main package is built
+ * as it is, from inside dapr/daprd's module (its go.mod names it in a `tool`
+ * directive so that `go mod tidy` keeps what it needs): same pinned Dapr, same
+ * go.sum, nothing of ours compiled in.
+ */
+const SENTRY_PACKAGE = 'github.com/dapr/dapr/cmd/sentry';
 const CLI = path.join(LOCAL, 'bin', 'dapr');
 const STAMP = path.join(RUNTIME_PATH, 'toolchain-stamp.json');
 /** A failed CLI build is tried again after this long (or with ORDERFLOW_REBUILD_DAPR=1). */
@@ -82,6 +92,7 @@ const CLI_RETRY_MS = 24 * 60 * 60 * 1000;
 /** dapr/config.yaml's connectionString (../../.local/dapr/nameresolution.db from apps/<service>) points here. */
 export const NAME_RESOLUTION_DB = path.join(RUNTIME_PATH, 'nameresolution.db');
 
+// Sentry is stamped with the same build information as daprd.
 const DAPRD_LDFLAGS = [
   '-s',
   '-w',
@@ -107,9 +118,9 @@ const GO_HINT =
   'or set ORDERFLOW_USE_SYSTEM_DAPR=1 to use a Dapr installed with `dapr init`';
 
 /**
- * Makes sure daprd and the Dapr CLI exist and match the pinned inputs.
- * Returns { daprd, dapr, runtimePath, version, nameResolutionDb, system, cliUnavailable }:
- * - daprd, dapr: absolute paths; `dapr` is null when the CLI could not be had
+ * Makes sure daprd, Sentry and the Dapr CLI exist and match the pinned inputs.
+ * Returns { daprd, sentry, dapr, runtimePath, version, nameResolutionDb, system, cliUnavailable }:
+ * - daprd, sentry, dapr: absolute paths; `dapr` is null when the CLI could not be had
  *   (cliUnavailable then says why) unless `requireCli` is set, which throws instead.
  * - runtimePath: what to pass as DAPR_RUNTIME_PATH / --runtime-path.
  * - version: { runtime: what `daprd --version` prints, dapr, componentsContrib, cli }.
@@ -138,6 +149,21 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
       );
     });
     writeStamp(STAMP, { ...readStamp(STAMP), daprd: daprdInputs });
+  }
+
+  const sentryInputs = hashSentryInputs(go.version);
+  if (force || stamp.sentry !== sentryInputs || !isExecutable(SENTRY)) {
+    checkGoModMatchesPins();
+    await step(`Building Sentry (Dapr ${DAPR_PINS.dapr} certificate authority, ${SENTRY_PACKAGE})`, async () => {
+      await buildInto(SENTRY, (out) =>
+        run(go.bin, ['build', '-trimpath', '-ldflags', DAPRD_LDFLAGS, '-o', out, SENTRY_PACKAGE], {
+          cwd: SOURCE_DIR,
+          env: GO_ENV,
+          hint: buildHint(),
+        }),
+      );
+    });
+    writeStamp(STAMP, { ...readStamp(STAMP), sentry: sentryInputs });
   }
 
   let dapr = null;
@@ -178,6 +204,7 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
   const runtime = (await run(DAPRD, ['--version'], { hint: 'delete .local/dapr and run again to rebuild daprd' })).trim();
   return {
     daprd: DAPRD,
+    sentry: SENTRY,
     dapr,
     runtimePath: RUNTIME_PATH,
     nameResolutionDb: NAME_RESOLUTION_DB,
@@ -192,6 +219,8 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
 async function useSystemDapr() {
   const home = os.homedir();
   const daprd = path.join(home, '.dapr', 'bin', 'daprd');
+  // `dapr init --slim` installs no Sentry: scripts/lib/sentry.mjs says what to do then.
+  const sentry = path.join(home, '.dapr', 'bin', 'sentry');
   const dapr = findOnPath('dapr');
   const hint = 'install the Dapr CLI and run `dapr init` (or `dapr init --slim`), or unset ORDERFLOW_USE_SYSTEM_DAPR to build Dapr into .local/';
   if (!dapr) throw new SetupError('ORDERFLOW_USE_SYSTEM_DAPR=1, but there is no `dapr` on PATH', { hint });
@@ -207,6 +236,7 @@ async function useSystemDapr() {
   }
   return {
     daprd,
+    sentry: isExecutable(sentry) ? sentry : null,
     dapr,
     runtimePath: home,
     nameResolutionDb: NAME_RESOLUTION_DB,
@@ -316,6 +346,20 @@ function hashInputs(goVersion) {
     h.update('\0');
   }
   h.update(goVersion);
+  h.update(DAPRD_LDFLAGS);
+  return h.digest('hex');
+}
+
+/** Hash of what Sentry is built from: the module files (not our *.go), `go version`, the ldflags. */
+function hashSentryInputs(goVersion) {
+  const h = createHash('sha256');
+  for (const name of ['go.mod', 'go.sum']) {
+    h.update(`${name}\0`);
+    h.update(fs.readFileSync(path.join(SOURCE_DIR, name)));
+    h.update('\0');
+  }
+  h.update(goVersion);
+  h.update(SENTRY_PACKAGE);
   h.update(DAPRD_LDFLAGS);
   return h.digest('hex');
 }
