@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The project's one entry point for humans and CI:
-//   npm start   install what is missing, start PostgreSQL, Kafka, MailDev and the
-//               three services beside their Dapr sidecars; Ctrl-C stops it all
+//   npm start   install what is missing, start PostgreSQL, Kafka, MailDev, Sentry
+//               and the three services beside their Dapr sidecars; Ctrl-C stops it all
 //   npm test    the same set-up, then every test suite; prints "N passed, N failed"
 //   npm run infra   only the infrastructure (for running the apps yourself)
 //   npm run bench   throughput, latency, e-mail lag and the sidecar's cost, on the
@@ -92,6 +92,22 @@ async function startMessagingAndMail({ throwAway = false } = {}) {
   await step('Starting Zipkin (traces)', () => startZipkin());
 }
 
+/**
+ * Sentry, then the services beside their sidecars, which get their mTLS
+ * certificates from it: each sidecar with its own join token, unless the Dapr
+ * CLI runs them (see scripts/lib/sentry.mjs).
+ */
+async function startSentryAndApps(toolchain, options = {}) {
+  const { checkSentryPortForCli, startSentry } = await import('./lib/sentry.mjs');
+  const { CLIENTS, SERVICES, startApps } = await import('./lib/apps.mjs');
+  if (toolchain.dapr) checkSentryPortForCli();
+  const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () =>
+    startSentry(toolchain, { joinTokensFor: toolchain.dapr ? [] : [...SERVICES, ...CLIENTS] }),
+  );
+  const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain, options));
+  return { ...apps, sentry };
+}
+
 function banner(tokens) {
   const o = settings.apps['order-service'];
   const p = settings.apps['payment-service'];
@@ -112,6 +128,7 @@ orderflow is running. Ctrl-C stops everything.
   e-mail inbox (MailDev) http://127.0.0.1:${settings.smtp.webPort}   SMTP 127.0.0.1:${settings.smtp.port}
   traces (Zipkin)        http://127.0.0.1:${settings.zipkin.port}
   Kafka                  127.0.0.1:${settings.kafka.port}   PostgreSQL 127.0.0.1:${settings.postgres.port}
+  Sentry (mTLS CA)       127.0.0.1:${settings.sentry.port}   trust anchor ${path.relative(ROOT, path.join(LOCAL, 'sentry', 'credentials', 'ca.crt'))}
   logs                   ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/
   API tokens (this run)  ${path.relative(ROOT, path.join(LOCAL, 'run', 'tokens.json'))}: each sidecar's API wants its "dapr" token as dapr-api-token
 `);
@@ -120,8 +137,7 @@ orderflow is running. Ctrl-C stops everything.
 async function commandStart() {
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
-  const { startApps } = await import('./lib/apps.mjs');
-  const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain, { echo: false }));
+  const apps = await startSentryAndApps(toolchain, { echo: false });
   banner(apps.tokens);
   const ended = await Promise.race(apps.handles.map((handle) => handle.exited.then((code) => ({ handle, code }))));
   throw new SetupError(`${ended.handle.name} exited (${ended.code}); the other processes are being stopped`, {
@@ -130,8 +146,12 @@ async function commandStart() {
 }
 
 async function commandInfra() {
-  await prepare({ fastDatabase: false });
+  const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
+  const { startSentry } = await import('./lib/sentry.mjs');
+  const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () => startSentry(toolchain));
+  info(`Sentry: ${sentry.address}; give each daprd --enable-mtls --sentry-address ${sentry.address}`);
+  info(`and DAPR_TRUST_ANCHORS="$(cat ${path.relative(ROOT, sentry.trustAnchorsFile)})" NAMESPACE=default`);
   info('infrastructure is up; Ctrl-C stops it');
   await new Promise(() => {});
 }
@@ -209,8 +229,8 @@ async function commandTest(only, ...jestArgs) {
 
 async function endToEnd(toolchain, python, add, jestArgs) {
   await startMessagingAndMail({ throwAway: true });
-  const { startApps, sidecarEnvironment } = await import('./lib/apps.mjs');
-  const { tokens } = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
+  const { sidecarEnvironment } = await import('./lib/apps.mjs');
+  const { tokens } = await startSentryAndApps(toolchain);
   add(
     await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
       jest('e2e', {
@@ -239,8 +259,7 @@ async function commandBench() {
   }
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
-  const { startApps } = await import('./lib/apps.mjs');
-  await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
+  await startSentryAndApps(toolchain);
   await runBench({ startedHere: true });
   await step('Stopping everything', () => stopAll());
 }

@@ -10,12 +10,15 @@ import { databaseUrl } from './postgres.mjs';
 import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
 import { tcpAnswers } from './local-files.mjs';
 import { startProcess } from './processes.mjs';
+import { NAMESPACE, sidecarMtls } from './sentry.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
 
 const require = createRequire(import.meta.url);
 const RUN_FILE = path.join(LOCAL, 'run', 'dapr.yaml');
 
 export const SERVICES = ['order-service', 'payment-service', 'notification-service'];
+/** Clients with a sidecar of their own (examples/python): Sentry gives them join tokens too. */
+export const CLIENTS = ['python-client'];
 
 /** Writes .local/run/dapr.yaml: dapr.yaml with this machine's ports, paths and database URLs. */
 export function renderRunFile() {
@@ -69,6 +72,18 @@ export function sidecarEnvironment(toolchain) {
   };
 }
 
+/**
+ * What a sidecar needs for mTLS (scripts/lib/sentry.mjs): the root it trusts,
+ * its join token for Sentry when it has one, and the namespace its SPIFFE id
+ * (spiffe://public/ns/default/<app-id>) is made from.
+ */
+function mtlsEnvironment(mtls) {
+  return {
+    DAPR_TRUST_ANCHORS: mtls.trustAnchors,
+    NAMESPACE,
+    ...(mtls.tokenFile ? { DAPR_SENTRY_TOKEN_FILE: mtls.tokenFile } : {}),
+  };
+}
 
 async function checkPortsFree() {
   for (const [service, ports] of Object.entries(settings.apps)) {
@@ -96,7 +111,7 @@ async function answers(url, expectStatus = (s) => s >= 200 && s < 300, headers =
  * The daprd command line `dapr run` would build for one app of the run file:
  * the same flags, so what runs here is what runs under the CLI.
  */
-function daprdArguments(common, app) {
+function daprdArguments(common, app, mtls) {
   const args = [
     '--app-id', app.appID,
     '--app-port', String(app.appPort),
@@ -113,6 +128,9 @@ function daprdArguments(common, app) {
     '--scheduler-host-address', common.schedulerHostAddress ?? '',
     '--config', common.configFilePath,
     '--log-level', common.logLevel ?? 'info',
+    // What the CLI adds when the Configuration says mtls.enabled (it does), pointed at our Sentry.
+    '--enable-mtls',
+    '--sentry-address', mtls.address,
   ];
   for (const resources of common.resourcesPaths) args.push('--resources-path', resources);
   if (common.enableAppHealthCheck) {
@@ -139,13 +157,14 @@ function launchRunFile(runFile, toolchain, tokens, { echo }) {
  * run file; `token` is `{ dapr, app }`. Returns both handles (app first).
  */
 export function startWithSidecar(common, app, toolchain, token, { echo = false, tier = 'app' } = {}) {
+  const mtls = sidecarMtls(app.appID);
   const daprd = startProcess({
     name: `${app.appID}-daprd`,
     command: toolchain.daprd,
-    args: daprdArguments(common, app),
+    args: daprdArguments(common, app, mtls),
     // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
     cwd: app.appDirPath,
-    env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app },
+    env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(mtls), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app },
     echo,
     stopTimeoutMs: 20_000,
     tier,
@@ -183,9 +202,11 @@ export function newTokenPair() {
 }
 
 /**
- * Starts the three services beside their sidecars and waits until every
- * sidecar is healthy, every app ready, and one invocation by app-id resolves
- * (a broken name resolver leaves healthz green but every call failing).
+ * Starts the three services beside their sidecars, which get their
+ * certificates from the running Sentry (start it first: scripts/lib/sentry.mjs),
+ * and waits until every sidecar is healthy, every app ready, and one
+ * invocation by app-id resolves (a broken name resolver leaves healthz green
+ * but every call failing).
  */
 export async function startApps(toolchain, { echo = false } = {}) {
   await checkPortsFree();
@@ -203,7 +224,8 @@ export async function startApps(toolchain, { echo = false } = {}) {
         command: toolchain.dapr,
         args: ['run', '-f', runFile],
         cwd: ROOT,
-        env: { ...sidecarEnvironment(toolchain), DAPR_API_TOKEN: shared.dapr, APP_API_TOKEN: shared.app },
+        // The CLI adds --enable-mtls and --sentry-address itself (dapr/config.yaml says mtls.enabled).
+        env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(sidecarMtls()), DAPR_API_TOKEN: shared.dapr, APP_API_TOKEN: shared.app },
         echo,
         stopSignal: 'SIGINT',
         stopTimeoutMs: 20_000,

@@ -41,6 +41,12 @@ export const settings = {
     internalGrpcPort: port('PYTHON_CLIENT_DAPR_INTERNAL_GRPC_PORT', 50110),
     metricsPort: port('PYTHON_CLIENT_DAPR_METRICS_PORT', 9110),
   },
+  // Dapr Sentry, the certificate authority of the sidecars' mTLS. Not Dapr's
+  // default 50001 (order-service's sidecar gRPC port) nor its 8080 for health.
+  sentry: {
+    port: port('SENTRY_PORT', 50009),
+    healthzPort: port('SENTRY_HEALTHZ_PORT', 9109),
+  },
   apps: {
     'order-service': {
       appPort: port('ORDER_APP_PORT', 3001),
