@@ -26,8 +26,9 @@ describe('an order, end to end', () => {
     expect(placed.body).toMatchObject({ status: 'PAID', amount: '50.20', currency: 'EUR', customer });
     const { reference, paymentId } = placed.body as { reference: string; paymentId: string };
 
-    // payment-service holds exactly one payment for it (asked through a sidecar, like any client).
-    const payments = await invoke('order-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
+    // payment-service holds exactly one payment for it (asked through its own sidecar, like an operator:
+    // no other app may read payments, see dapr/config.yaml).
+    const payments = await invoke('payment-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
     expect(payments.status).toBe(200);
     expect(payments.body.items).toHaveLength(1);
     expect(payments.body.items[0]).toMatchObject({ id: paymentId, amount: '50.20', currency: 'EUR', status: 'CONFIRMED' });
@@ -60,7 +61,7 @@ describe('an order, end to end', () => {
     expect(await emailsTo(customer.email)).toHaveLength(1);
 
     // notification-service recorded the outcome.
-    const notifications = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${reference}`);
+    const notifications = await invoke('notification-service', 'notification-service', 'GET', `notifications?orderReference=${reference}`);
     expect(notifications.body.items).toEqual([expect.objectContaining({ status: 'SENT', attempts: 1, paymentId })]);
   });
 

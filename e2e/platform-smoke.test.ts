@@ -16,9 +16,17 @@ describe('the platform', () => {
   });
 
   it('lets one app invoke another by app-id through the sidecars', async () => {
-    const response = await invoke('order-service', 'payment-service', 'GET', 'health/ready');
-    expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ready' });
+    // The one call dapr/config.yaml lets through: order-service charging an order.
+    const orderReference = `ORD-INVOKE${Date.now()}`;
+    const response = await invoke('order-service', 'payment-service', 'POST', 'payments', {
+      orderReference,
+      amount: '1.00',
+      currency: 'EUR',
+      paymentMethod: 'VISA',
+      customer: uniqueCustomer(),
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ orderReference, status: 'CONFIRMED' });
   });
 
   it('carries a message published through one sidecar over Kafka to the subscriber, which mails it through the SMTP binding', async () => {

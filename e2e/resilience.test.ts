@@ -59,7 +59,7 @@ describe('when payment-service hangs', () => {
 
     // Exactly one payment per order, and exactly one e-mail per customer.
     for (const [index, reference] of references.entries()) {
-      const payments = await invoke('order-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
+      const payments = await invoke('payment-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
       expect(payments.body.items).toHaveLength(1);
       await eventually('the e-mail', async () => ((await emailsTo(customers[index]!.email)).length > 0 ? true : undefined), 15_000);
     }
@@ -118,7 +118,7 @@ describe('an event that can never be processed', () => {
     expect(published.status).toBe(204);
 
     const rejected = await eventually('the REJECTED notification', async () => {
-      const listed = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
+      const listed = await invoke('notification-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
       return listed.body.items?.[0]?.status === 'REJECTED' ? listed.body.items[0] : undefined;
     });
     expect(rejected.eventId).toBe(poisonId);
@@ -134,7 +134,7 @@ describe('an event that can never be processed', () => {
     expect(listed.filter((letter) => letter.id === poisonId)).toHaveLength(1);
     expect(await deadLetters('replay', '--id', poisonId)).toContain(`replayed ${poisonId}`);
     await eventually('the replayed event handled again', async () => {
-      const again = await invoke('order-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
+      const again = await invoke('notification-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);
       return again.body.items[0].attempts > rejected.attempts ? true : undefined;
     });
 

@@ -37,7 +37,7 @@ describe('API tokens', () => {
       customer,
     });
     expect(direct.status).toBe(401);
-    const recorded = await invoke('order-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
+    const recorded = await invoke('payment-service', 'payment-service', 'GET', `payments?orderReference=${reference}`);
     expect(recorded.body.items).toEqual([]);
   });
 });

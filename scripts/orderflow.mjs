@@ -230,7 +230,7 @@ async function commandTest(only, ...jestArgs) {
 async function endToEnd(toolchain, python, add, jestArgs) {
   await startMessagingAndMail({ throwAway: true });
   const { sidecarEnvironment } = await import('./lib/apps.mjs');
-  const { tokens } = await startSentryAndApps(toolchain);
+  const { tokens, sentry } = await startSentryAndApps(toolchain);
   add(
     await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
       jest('e2e', {
@@ -242,6 +242,9 @@ async function endToEnd(toolchain, python, add, jestArgs) {
         ORDERFLOW_SERVICE_PORTS: JSON.stringify(settings.apps),
         ORDERFLOW_API_TOKENS: JSON.stringify(tokens),
         ORDERFLOW_SCHEMATHESIS: python.schemathesis,
+        ORDERFLOW_TRUST_ANCHORS_FILE: sentry.trustAnchorsFile,
+        ORDERFLOW_SENTRY_ADDRESS: sentry.address,
+        ORDERFLOW_DAPRD: toolchain.daprd,
         // One file at a time: the fault-injection tests freeze shared processes.
       }, ['--runInBand', ...jestArgs]),
     ),

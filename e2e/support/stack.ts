@@ -1,16 +1,20 @@
 // Where the running system is, as `npm test` started it (scripts/orderflow.mjs
 // passes the ports; the defaults are the documented ones).
+import path from 'node:path';
+
 export type ServiceName = 'order-service' | 'payment-service' | 'notification-service';
 
 interface Ports {
   appPort: number;
   httpPort: number;
+  /** Sidecar-to-sidecar gRPC (mTLS). */
+  internalGrpcPort: number;
 }
 
 const DEFAULT_PORTS: Record<ServiceName, Ports> = {
-  'order-service': { appPort: 3001, httpPort: 3501 },
-  'payment-service': { appPort: 3002, httpPort: 3502 },
-  'notification-service': { appPort: 3003, httpPort: 3503 },
+  'order-service': { appPort: 3001, httpPort: 3501, internalGrpcPort: 50101 },
+  'payment-service': { appPort: 3002, httpPort: 3502, internalGrpcPort: 50102 },
+  'notification-service': { appPort: 3003, httpPort: 3503, internalGrpcPort: 50103 },
 };
 
 const ports: Record<ServiceName, Ports> = process.env.ORDERFLOW_SERVICE_PORTS
@@ -38,6 +42,21 @@ export function sidecarUrl(service: ServiceName): string {
 export function appUrl(service: ServiceName): string {
   return `http://127.0.0.1:${ports[service].appPort}`;
 }
+
+/** The port on which a service's sidecar takes calls from other sidecars. */
+export function sidecarInternalPort(service: ServiceName): number {
+  return ports[service].internalGrpcPort;
+}
+
+/** The local Sentry as `npm test` started it (scripts/lib/sentry.mjs), and the daprd it serves. */
+export const sentry = {
+  address: process.env.ORDERFLOW_SENTRY_ADDRESS ?? '127.0.0.1:50009',
+  /** The root certificate every sidecar trusts. */
+  trustAnchorsFile: process.env.ORDERFLOW_TRUST_ANCHORS_FILE ?? path.resolve(__dirname, '../../.local/sentry/credentials/ca.crt'),
+  /** The join token a service's sidecar gets its certificate with. */
+  tokenFile: (service: ServiceName) => path.resolve(__dirname, `../../.local/run/sentry-tokens/${service}.jwt`),
+  daprd: process.env.ORDERFLOW_DAPRD ?? path.resolve(__dirname, '../../.local/dapr/.dapr/bin/daprd'),
+};
 
 /** The sidecar's token when `url` is one of the sidecars' APIs, as every client must send it. */
 function sidecarTokenFor(url: string): Record<string, string> {
@@ -72,15 +91,21 @@ export async function http(method: string, url: string, body?: unknown, headers:
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-/** Calls `method` of `target` the way any client does: through a sidecar, by app-id. */
+/**
+ * Calls `method` of `target` the way any client does: through a sidecar, by
+ * app-id. Through another app's sidecar the call is made as that app, and the
+ * access policy in dapr/config.yaml decides; through the target's own sidecar
+ * it never leaves that sidecar, as an operator's or a test's reads do.
+ */
 export function invoke(
   through: ServiceName,
   target: ServiceName,
   httpMethod: string,
   method: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<JsonResponse> {
-  return http(httpMethod, `${sidecarUrl(through)}/v1.0/invoke/${target}/method/${method}`, body);
+  return http(httpMethod, `${sidecarUrl(through)}/v1.0/invoke/${target}/method/${method}`, body, headers);
 }
 
 /** Polls until `check` returns a value, or fails with what it last saw. */
