@@ -260,27 +260,25 @@ export async function startApps(toolchain, { echo = false } = {}) {
   }
   const hint = `read the logs in ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/ (one file per app and per sidecar)`;
   const assertAllAlive = () => handles.forEach((handle) => handle.assertAlive(hint));
+  // A process that has exited will not become ready: stop waiting, and say which (assertAllAlive).
+  const anyExited = () => handles.some((handle) => !handle.alive);
   for (const service of SERVICES) {
     const ports = settings.apps[service];
     await waitFor(
       `${service}'s sidecar (127.0.0.1:${ports.httpPort}) and app (127.0.0.1:${ports.appPort})`,
-      async () => {
-        assertAllAlive();
-        return (
-          (await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
-          (await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))
-        );
-      },
+      async () =>
+        anyExited() ||
+        ((await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
+          (await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))),
       { timeoutMs: 120_000, intervalMs: 500, hint },
     );
+    assertAllAlive();
   }
   await waitFor(
     'service invocation by app-id over mTLS (order-service → payment-service)',
-    async () => {
-      assertAllAlive();
-      return invocationReachesPaymentService(tokens['order-service'].dapr);
-    },
+    async () => anyExited() || invocationReachesPaymentService(tokens['order-service'].dapr),
     { timeoutMs: 30_000, intervalMs: 500, hint: `${hint}; name resolution uses ${path.relative(ROOT, toolchain.nameResolutionDb ?? '.local/dapr/nameresolution.db')}` },
   );
+  assertAllAlive();
   return { handles, tokens };
 }

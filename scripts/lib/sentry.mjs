@@ -217,10 +217,12 @@ export async function startSentry(toolchain, { joinTokensFor = [] } = {}) {
   });
   const hint = `see ${path.relative(ROOT, handle.logFile)}`;
   try {
-    await waitFor(`Sentry on 127.0.0.1:${port}`, async () => {
-      handle.assertAlive(hint);
-      return healthy(healthzPort);
-    }, { timeoutMs: 30_000, intervalMs: 100, hint });
+    await waitFor(`Sentry on 127.0.0.1:${port}`, async () => !handle.alive || (await healthy(healthzPort)), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      hint,
+    });
+    handle.assertAlive(hint);
   } catch (error) {
     await handle.stop();
     throw error;
