@@ -4,9 +4,11 @@
 // `npm start` (or `npm test`) is running; prints the client's result line and
 // exits with its exit code.
 import path from 'node:path';
-import { ROOT, settings } from './lib/settings.mjs';
+import { LOCAL, ROOT, settings } from './lib/settings.mjs';
 import { exitWithError, SetupError } from './lib/step.mjs';
-import { stopAll } from './lib/processes.mjs';
+import { recordProcessesIn, stopAll } from './lib/processes.mjs';
+
+recordProcessesIn(path.join(LOCAL, 'run', 'processes-python-client.json'));
 
 async function main() {
   const order = settings.apps['order-service'];

@@ -44,6 +44,8 @@ describe('the Dapr components', () => {
     expect(metadataValue(kafka, 'subscriptionScopes')).toBe(
       'notification-service=payment-topic;python-client=payment-topic;order-service=;payment-service=',
     );
+    // Without protection, an app id named in no scope could use every topic.
+    expect(metadataValue(kafka, 'protectedTopics')).toBe('payment-topic,payment-topic-dlq');
   });
 
   it('give the SMTP binding and the secrets only to notification-service, and the retry schedule only to order-service', () => {

@@ -14,14 +14,23 @@ export const LOG_DIR = path.join(LOCAL, 'logs');
  * to stop what a crashed run left behind.
  */
 export const PROCESS_FILE = path.join(LOCAL, 'run', 'processes.json');
+let processFile = PROCESS_FILE;
 const running = [];
 
+/**
+ * A script that runs beside `npm start`/`npm test` (the Python example) records
+ * its own processes in a file of its own, so it never hides theirs.
+ */
+export function recordProcessesIn(file) {
+  processFile = file;
+}
+
 function writeProcessFile() {
-  fs.mkdirSync(path.dirname(PROCESS_FILE), { recursive: true });
+  fs.mkdirSync(path.dirname(processFile), { recursive: true });
   const processes = Object.fromEntries(
     running.filter((handle) => handle.alive).map((handle) => [handle.name, { pid: handle.child.pid, command: handle.command }]),
   );
-  fs.writeFileSync(PROCESS_FILE, `${JSON.stringify({ owner: process.pid, processes }, null, 2)}\n`);
+  fs.writeFileSync(processFile, `${JSON.stringify({ owner: process.pid, processes }, null, 2)}\n`);
 }
 
 function commandLineOf(pid) {
