@@ -3,15 +3,17 @@
 // spans to it (dapr/config.yaml, ORDERFLOW_ZIPKIN_ENDPOINT); its UI and API
 // show an order's whole trace.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { settings } from './settings.mjs';
+import { LOCAL, settings } from './settings.mjs';
 import { startProcess } from './processes.mjs';
 import { info, run, SetupError, waitFor } from './step.mjs';
 
 export const ZIPKIN_VERSION = '3.5.1';
 const ARTIFACT = `io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`;
-const JAR = path.join(os.homedir(), '.m2', 'repository', 'io', 'zipkin', 'zipkin-server', ZIPKIN_VERSION, `zipkin-server-${ZIPKIN_VERSION}-exec.jar`);
+// Copied into .local by Maven: its own local repository is wherever Java's user.home
+// says (not necessarily $HOME), so we never look for the jar there.
+const JAR_DIR = path.join(LOCAL, 'zipkin');
+const JAR = path.join(JAR_DIR, `zipkin-server-${ZIPKIN_VERSION}-exec.jar`);
 
 export const zipkinUrl = `http://127.0.0.1:${settings.zipkin.port}`;
 /** Where the sidecars send spans (Zipkin's v2 JSON API). */
@@ -21,7 +23,7 @@ export const zipkinSpansEndpoint = `${zipkinUrl}/api/v2/spans`;
 export async function ensureZipkin() {
   if (fs.existsSync(JAR)) return JAR;
   info(`fetching the Zipkin ${ZIPKIN_VERSION} server jar from Maven Central (first run only)`);
-  await run('mvn', ['-q', 'dependency:get', `-Dartifact=${ARTIFACT}`, '-Dtransitive=false'], {
+  await run('mvn', ['-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${JAR_DIR}`], {
     hint: 'install Maven (apt-get install -y maven) and check that Maven Central is reachable',
   });
   if (!fs.existsSync(JAR)) throw new SetupError(`Maven reported success but ${JAR} is missing`);
