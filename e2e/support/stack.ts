@@ -12,9 +12,9 @@ interface Ports {
 }
 
 const DEFAULT_PORTS: Record<ServiceName, Ports> = {
-  'order-service': { appPort: 3001, httpPort: 3501, internalGrpcPort: 50101 },
-  'payment-service': { appPort: 3002, httpPort: 3502, internalGrpcPort: 50102 },
-  'notification-service': { appPort: 3003, httpPort: 3503, internalGrpcPort: 50103 },
+  'order-service': { appPort: 3001, httpPort: 3501, internalGrpcPort: 3601 },
+  'payment-service': { appPort: 3002, httpPort: 3502, internalGrpcPort: 3602 },
+  'notification-service': { appPort: 3003, httpPort: 3503, internalGrpcPort: 3603 },
 };
 
 const ports: Record<ServiceName, Ports> = process.env.ORDERFLOW_SERVICE_PORTS
@@ -50,7 +50,7 @@ export function sidecarInternalPort(service: ServiceName): number {
 
 /** The local Sentry as `npm test` started it (scripts/lib/sentry.mjs), and the daprd it serves. */
 export const sentry = {
-  address: process.env.ORDERFLOW_SENTRY_ADDRESS ?? '127.0.0.1:50009',
+  address: process.env.ORDERFLOW_SENTRY_ADDRESS ?? '127.0.0.1:3609',
   /** The root certificate every sidecar trusts. */
   trustAnchorsFile: process.env.ORDERFLOW_TRUST_ANCHORS_FILE ?? path.resolve(__dirname, '../../.local/sentry/credentials/ca.crt'),
   /** The join token a service's sidecar gets its certificate with. */

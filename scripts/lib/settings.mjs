@@ -18,6 +18,10 @@ const port = (name, fallback) => {
   return value;
 };
 
+// Our own defaults stay below 32768: Linux hands out 32768–60999 as the local
+// ports of outgoing connections, and a listener there can find its port taken by a
+// client socket now and then. (The sidecars' gRPC ports 50001–50003 are the documented
+// Dapr-style defaults; move them with *_DAPR_GRPC_PORT if that ever bites.)
 export const settings = {
   postgres: {
     host: env.PG_HOST || '127.0.0.1',
@@ -37,14 +41,14 @@ export const settings = {
   pythonClient: {
     appPort: port('PYTHON_CLIENT_APP_PORT', 3010),
     httpPort: port('PYTHON_CLIENT_DAPR_HTTP_PORT', 3510),
-    grpcPort: port('PYTHON_CLIENT_DAPR_GRPC_PORT', 50010),
-    internalGrpcPort: port('PYTHON_CLIENT_DAPR_INTERNAL_GRPC_PORT', 50110),
+    grpcPort: port('PYTHON_CLIENT_DAPR_GRPC_PORT', 3520),
+    internalGrpcPort: port('PYTHON_CLIENT_DAPR_INTERNAL_GRPC_PORT', 3620),
     metricsPort: port('PYTHON_CLIENT_DAPR_METRICS_PORT', 9110),
   },
   // Dapr Sentry, the certificate authority of the sidecars' mTLS. Not Dapr's
   // default 50001 (order-service's sidecar gRPC port) nor its 8080 for health.
   sentry: {
-    port: port('SENTRY_PORT', 50009),
+    port: port('SENTRY_PORT', 3609),
     healthzPort: port('SENTRY_HEALTHZ_PORT', 9109),
   },
   apps: {
@@ -52,21 +56,21 @@ export const settings = {
       appPort: port('ORDER_APP_PORT', 3001),
       httpPort: port('ORDER_DAPR_HTTP_PORT', 3501),
       grpcPort: port('ORDER_DAPR_GRPC_PORT', 50001),
-      internalGrpcPort: port('ORDER_DAPR_INTERNAL_GRPC_PORT', 50101),
+      internalGrpcPort: port('ORDER_DAPR_INTERNAL_GRPC_PORT', 3601),
       metricsPort: port('ORDER_DAPR_METRICS_PORT', 9101),
     },
     'payment-service': {
       appPort: port('PAYMENT_APP_PORT', 3002),
       httpPort: port('PAYMENT_DAPR_HTTP_PORT', 3502),
       grpcPort: port('PAYMENT_DAPR_GRPC_PORT', 50002),
-      internalGrpcPort: port('PAYMENT_DAPR_INTERNAL_GRPC_PORT', 50102),
+      internalGrpcPort: port('PAYMENT_DAPR_INTERNAL_GRPC_PORT', 3602),
       metricsPort: port('PAYMENT_DAPR_METRICS_PORT', 9102),
     },
     'notification-service': {
       appPort: port('NOTIFICATION_APP_PORT', 3003),
       httpPort: port('NOTIFICATION_DAPR_HTTP_PORT', 3503),
       grpcPort: port('NOTIFICATION_DAPR_GRPC_PORT', 50003),
-      internalGrpcPort: port('NOTIFICATION_DAPR_INTERNAL_GRPC_PORT', 50103),
+      internalGrpcPort: port('NOTIFICATION_DAPR_INTERNAL_GRPC_PORT', 3603),
       metricsPort: port('NOTIFICATION_DAPR_METRICS_PORT', 9103),
     },
   },
