@@ -7,6 +7,7 @@ import type {
   OrderQuery,
   OrderRepository,
   PaymentOutcomeRecord,
+  PaymentState,
   RecordedIdempotencyKey,
 } from '../domain/order-repository';
 
@@ -62,34 +63,14 @@ export class KnexOrderRepository implements OrderRepository {
     order: Order,
     idempotency?: IdempotencyClaim,
   ): Promise<{ inserted: true } | { inserted: false; earlier: RecordedIdempotencyKey }> {
+    if (!idempotency) {
+      await this.insertOrderAndLines(this.db, order);
+      return { inserted: true };
+    }
     try {
       await this.db.transaction(async (trx) => {
-        const [row] = await trx('orders')
-          .insert({
-            reference: order.reference,
-            customer_id: order.customer.id,
-            customer_first_name: order.customer.firstName,
-            customer_last_name: order.customer.lastName,
-            customer_email: order.customer.email,
-            currency: order.currency,
-            payment_method: order.paymentMethod,
-            amount: order.amount,
-            status: order.status,
-            created_at: order.createdAt,
-          })
-          .returning<{ id: string }[]>('id');
-        await trx('order_lines').insert(
-          order.items.map((item, index) => ({
-            order_id: row!.id,
-            line_number: index + 1,
-            product_id: item.productId,
-            name: item.name,
-            quantity: item.quantity,
-            unit_price: item.unitPrice,
-            line_total: item.lineTotal,
-          })),
-        );
-        if (idempotency) {
+        await this.insertOrderAndLines(trx, order);
+        {
           // Takes the key, or a key whose retention ran out; a live key held by an
           // earlier request (even one still in flight: the insert waits for it) is not taken.
           const taken = await trx.raw<{ rows: unknown[] }>(
@@ -107,7 +88,7 @@ export class KnexOrderRepository implements OrderRepository {
       });
       return { inserted: true };
     } catch (error) {
-      if (!(error instanceof KeyAlreadyUsed) || !idempotency) throw error;
+      if (!(error instanceof KeyAlreadyUsed)) throw error;
     }
     const earlier: { request_hash: string; order_reference: string; response_status: number | null; response_body: unknown } =
       await this.db('idempotency_keys').where({ key: idempotency.key }).first();
@@ -119,6 +100,46 @@ export class KnexOrderRepository implements OrderRepository {
         response: earlier.response_status === null ? undefined : { status: earlier.response_status, body: earlier.response_body },
       },
     };
+  }
+
+  /**
+   * The order and its lines in one statement (one round trip, one commit when
+   * not inside a transaction): the lines travel as one JSON array.
+   */
+  private async insertOrderAndLines(executor: Knex | Knex.Transaction, order: Order): Promise<void> {
+    const lines = order.items.map((item, index) => ({
+      line_number: index + 1,
+      product_id: item.productId,
+      name: item.name,
+      quantity: item.quantity,
+      unit_price: item.unitPrice,
+      line_total: item.lineTotal,
+    }));
+    await executor.raw(
+      `with new_order as (
+         insert into orders (reference, customer_id, customer_first_name, customer_last_name, customer_email,
+                             currency, payment_method, amount, status, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         returning id)
+       insert into order_lines (order_id, line_number, product_id, name, quantity, unit_price, line_total)
+       select new_order.id, l.line_number, l.product_id, l.name, l.quantity, l.unit_price, l.line_total
+         from new_order,
+              jsonb_to_recordset(?::jsonb) as l(line_number smallint, product_id varchar, name varchar,
+                                                quantity integer, unit_price numeric, line_total numeric)`,
+      [
+        order.reference,
+        order.customer.id,
+        order.customer.firstName,
+        order.customer.lastName,
+        order.customer.email,
+        order.currency,
+        order.paymentMethod,
+        order.amount,
+        order.status,
+        order.createdAt,
+        JSON.stringify(lines),
+      ],
+    );
   }
 
   async rememberResponse(idempotencyKey: string, response: { status: number; body: unknown }): Promise<void> {
@@ -150,8 +171,8 @@ export class KnexOrderRepository implements OrderRepository {
     };
   }
 
-  async recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<Order | undefined> {
-    const [row]: OrderRow[] = await this.db('orders')
+  async recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined> {
+    const [row]: { status: OrderStatus; payment_id: string | null; payment_attempts: number }[] = await this.db('orders')
       .where({ reference })
       // A late answer never takes a paid order back to pending.
       .whereNot('status', 'PAID')
@@ -163,10 +184,8 @@ export class KnexOrderRepository implements OrderRepository {
         payment_attempts: this.db.raw('payment_attempts + 1'),
         updated_at: this.db.fn.now(),
       })
-      .returning(ORDER_COLUMNS);
-    if (!row) return undefined;
-    const [order] = await this.withLines([row]);
-    return order;
+      .returning(['status', 'payment_id', 'payment_attempts']);
+    return row && { status: row.status, paymentId: row.payment_id, paymentAttempts: row.payment_attempts };
   }
 
   async claimDuePayments(limit: number, leaseMs: number): Promise<Order[]> {

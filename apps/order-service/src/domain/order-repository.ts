@@ -35,6 +35,13 @@ export interface PaymentOutcomeRecord {
   nextAttemptAt?: Date;
 }
 
+/** What recording a payment outcome changed on the order. */
+export interface PaymentState {
+  status: OrderStatus;
+  paymentId: string | null;
+  paymentAttempts: number;
+}
+
 /** Persistence as the domain needs it; implemented with Knex in src/data. */
 export interface OrderRepository {
   /**
@@ -49,8 +56,8 @@ export interface OrderRepository {
   rememberResponse(idempotencyKey: string, response: { status: number; body: unknown }): Promise<void>;
   findByReference(reference: string): Promise<Order | undefined>;
   list(query: OrderQuery): Promise<OrderPage>;
-  /** Records what asking for payment came to; a PAID order never changes again. */
-  recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<Order | undefined>;
+  /** Records what asking for payment came to; a PAID order never changes again (then: undefined). */
+  recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined>;
   /**
    * Takes pending orders whose next attempt is due, for `leaseMs`: other
    * replicas' sweeps skip them meanwhile (row locks, SKIP LOCKED).

@@ -16,23 +16,18 @@ export async function settlePayment(
   context: { traceHeaders?: Record<string, string | undefined> } = {},
 ): Promise<{ order: Order; payment: PaymentOutcome }> {
   const payment = await deps.payments.requestPayment(paymentRequestFor(order), context);
-  switch (payment.kind) {
-    case 'confirmed': {
-      const paid = await deps.orders.recordPaymentOutcome(order.reference, { status: 'PAID', paymentId: payment.paymentId });
-      // undefined: already PAID (a concurrent attempt got there first): read what is there.
-      return { order: paid ?? (await deps.orders.findByReference(order.reference)) ?? order, payment };
-    }
-    case 'unavailable': {
-      const pending = await deps.orders.recordPaymentOutcome(order.reference, {
-        status: 'PAYMENT_PENDING',
-        error: payment.reason,
-        nextAttemptAt: new Date(Date.now() + paymentRetryDelayMs(order.paymentAttempts + 1)),
-      });
-      return { order: pending ?? order, payment };
-    }
-    case 'rejected': {
-      const rejected = await deps.orders.recordPaymentOutcome(order.reference, { status: 'PAYMENT_REJECTED', error: payment.reason });
-      return { order: rejected ?? { ...order, status: 'PAYMENT_REJECTED' }, payment };
-    }
-  }
+  const record =
+    payment.kind === 'confirmed'
+      ? { status: 'PAID' as const, paymentId: payment.paymentId }
+      : payment.kind === 'unavailable'
+        ? {
+            status: 'PAYMENT_PENDING' as const,
+            error: payment.reason,
+            nextAttemptAt: new Date(Date.now() + paymentRetryDelayMs(order.paymentAttempts + 1)),
+          }
+        : { status: 'PAYMENT_REJECTED' as const, error: payment.reason };
+  const changed = await deps.orders.recordPaymentOutcome(order.reference, record);
+  if (changed) return { order: { ...order, ...changed }, payment };
+  // Nothing changed: the order was PAID already (a concurrent attempt got there first).
+  return { order: (await deps.orders.findByReference(order.reference)) ?? order, payment };
 }
