@@ -39,17 +39,18 @@ export function storableJson(value: unknown): unknown {
 export class KnexNotificationRepository implements NotificationRepository {
   constructor(private readonly db: Knex) {}
 
-  async recordOnce(notification: NewNotification): Promise<void> {
+  async recordAndClaim(notification: NewNotification, staleAfterMs: number): Promise<Claim> {
+    // The usual case, a first delivery, takes one statement: the row is born claimed.
     // No conflict target: a clash on either unique key (event id, payment id) means "already recorded".
-    await this.db.raw(
-      `insert into notifications (event_id, payment_id, order_reference, recipient, subject, status)
-       values (?, ?, ?, ?, ?, 'PENDING')
-       on conflict do nothing`,
+    const inserted = await this.db.raw<{ rows: unknown[] }>(
+      `insert into notifications (event_id, payment_id, order_reference, recipient, subject, status, attempts, claimed_at)
+       values (?, ?, ?, ?, ?, 'SENDING', 1, now())
+       on conflict do nothing
+       returning id`,
       [notification.eventId, notification.paymentId, notification.orderReference, notification.recipient, notification.subject],
     );
-  }
+    if (inserted.rows.length > 0) return { claimed: true };
 
-  async claimForSending(paymentId: string, staleAfterMs: number): Promise<Claim> {
     const claimed = await this.db.raw<{ rows: unknown[] }>(
       `update notifications
           set status = 'SENDING', attempts = attempts + 1, claimed_at = now(), updated_at = now()
@@ -57,12 +58,12 @@ export class KnexNotificationRepository implements NotificationRepository {
           and (status in ('PENDING', 'FAILED')
                or (status = 'SENDING' and claimed_at < now() - make_interval(secs => ?)))
        returning id`,
-      [paymentId, staleAfterMs / 1000],
+      [notification.paymentId, staleAfterMs / 1000],
     );
     if (claimed.rows.length > 0) return { claimed: true };
     const row: Pick<NotificationRow, 'status'> | undefined = await this.db('notifications')
       .select('status')
-      .where({ payment_id: paymentId })
+      .where({ payment_id: notification.paymentId })
       .first();
     return { claimed: false, status: row?.status ?? 'PENDING' };
   }

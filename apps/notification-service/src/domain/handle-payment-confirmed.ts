@@ -59,15 +59,16 @@ export async function handlePaymentConfirmed(
 
   const payment = parsed.data;
   const email = confirmationEmail(payment);
-  await deps.notifications.recordOnce({
-    eventId,
-    paymentId: payment.paymentId,
-    orderReference: payment.orderReference,
-    recipient: email.to,
-    subject: email.subject,
-  });
-
-  const claim = await deps.notifications.claimForSending(payment.paymentId, deps.claimTimeoutMs);
+  const claim = await deps.notifications.recordAndClaim(
+    {
+      eventId,
+      paymentId: payment.paymentId,
+      orderReference: payment.orderReference,
+      recipient: email.to,
+      subject: email.subject,
+    },
+    deps.claimTimeoutMs,
+  );
   if (!claim.claimed) {
     if (claim.status === 'SENT') return { status: 'SUCCESS', reason: 'already sent (duplicate delivery)', email: 'none' };
     if (claim.status === 'UNDELIVERABLE') return { status: 'DROP', reason: 'the SMTP server refused it for good before', email: 'none' };

@@ -11,14 +11,14 @@ export interface NewNotification {
 export type Claim = { claimed: true } | { claimed: false; status: NotificationStatus };
 
 export interface NotificationRepository {
-  /** Records the notification unless one exists for the same event id or payment id (a redelivery). */
-  recordOnce(notification: NewNotification): Promise<void>;
   /**
-   * Takes the right to send the e-mail for a payment. Exactly one caller gets it
-   * while the e-mail is unsent; a claim older than `staleAfterMs` (its holder
-   * crashed mid-send) may be taken over.
+   * Records the notification and takes the right to send its e-mail. A first
+   * delivery records it already claimed; a redelivery (same event id or payment
+   * id) finds it and may claim it only while the e-mail is unsent and nobody
+   * holds it, or holds it for longer than `staleAfterMs` (its holder crashed
+   * mid-send). Exactly one caller gets the claim.
    */
-  claimForSending(paymentId: string, staleAfterMs: number): Promise<Claim>;
+  recordAndClaim(notification: NewNotification, staleAfterMs: number): Promise<Claim>;
   markSent(paymentId: string): Promise<void>;
   markFailed(paymentId: string, error: string): Promise<void>;
   /** The SMTP server refused the e-mail for good: it is never tried again. */
