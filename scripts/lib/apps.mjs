@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { LOCAL, ROOT, settings } from './settings.mjs';
 import { databaseUrl } from './postgres.mjs';
 import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
-import { tcpAnswers } from './local-files.mjs';
+import { httpAnswers, tcpAnswers } from './local-files.mjs';
 import { startProcess } from './processes.mjs';
 import { NAMESPACE, sidecarMtls, spiffeIdOf } from './sentry.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
@@ -97,15 +97,6 @@ async function checkPortsFree() {
   }
 }
 
-async function answers(url, expectStatus = (s) => s >= 200 && s < 300, headers = {}) {
-  try {
-    const response = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
-    await response.arrayBuffer();
-    return expectStatus(response.status);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The daprd command line `dapr run` would build for one app of the run file:
@@ -268,8 +259,8 @@ export async function startApps(toolchain, { echo = false } = {}) {
       `${service}'s sidecar (127.0.0.1:${ports.httpPort}) and app (127.0.0.1:${ports.appPort})`,
       async () =>
         anyExited() ||
-        ((await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
-          (await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))),
+        ((await httpAnswers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
+          (await httpAnswers(`http://127.0.0.1:${ports.appPort}/health/ready`))),
       { timeoutMs: 120_000, intervalMs: 500, hint },
     );
     assertAllAlive();

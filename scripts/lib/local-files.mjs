@@ -38,3 +38,14 @@ export function tcpAnswers(port, { host = '127.0.0.1', timeoutMs = 1_000 } = {})
     socket.once('error', () => done(false));
   });
 }
+
+/** True when `url` answers in time with a status `accept` likes (2xx by default). */
+export async function httpAnswers(url, { headers = {}, timeoutMs = 2_000, accept = (status) => status >= 200 && status < 300 } = {}) {
+  try {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+    await response.arrayBuffer();
+    return accept(response.status);
+  } catch {
+    return false;
+  }
+}

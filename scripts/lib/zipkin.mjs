@@ -7,6 +7,7 @@ import path from 'node:path';
 import { LOCAL, settings } from './settings.mjs';
 import { startProcess } from './processes.mjs';
 import { info, run, SetupError, waitFor } from './step.mjs';
+import { httpAnswers } from './local-files.mjs';
 
 export const ZIPKIN_VERSION = '3.5.1';
 const ARTIFACT = `io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`;
@@ -30,14 +31,7 @@ export async function ensureZipkin() {
   return JAR;
 }
 
-async function answers() {
-  try {
-    const response = await fetch(`${zipkinUrl}/health`, { signal: AbortSignal.timeout(1_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
+const answers = () => httpAnswers(`${zipkinUrl}/health`, { timeoutMs: 1_000 });
 
 /** Starts Zipkin unless one already answers on the port (then it is reused and null is returned). */
 export async function startZipkin() {

@@ -12,7 +12,6 @@ import { orderReferenceSchema, paymentMethodSchema } from './payment-request';
 
 export const PAYMENT_TOPIC = 'payment-topic';
 export const PAYMENT_CONFIRMED_EVENT_TYPE = 'payment.confirmed';
-export const PAYMENT_CONFIRMED_SCHEMA_VERSION = '1';
 /** Travels in the CloudEvent's `dataschema` attribute. */
 export const PAYMENT_CONFIRMED_DATASCHEMA = 'urn:orderflow:events:payment.confirmed:v1';
 

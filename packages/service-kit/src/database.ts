@@ -33,14 +33,6 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
   return applied;
 }
 
-export async function rollbackAll(db: Knex, migrations: readonly Migration[]): Promise<void> {
-  const source: Knex.MigrationSource<Migration> = {
-    getMigrations: async () => [...migrations],
-    getMigrationName: (migration) => migration.name,
-    getMigration: async (migration) => migration,
-  };
-  await db.migrate.rollback({ migrationSource: source }, true);
-}
 
 /** PostgreSQL's SQLSTATE for a unique-constraint violation. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -112,15 +112,6 @@ export class SidecarClient {
     });
   }
 
-  /** True when the sidecar reports itself healthy (all components initialised). */
-  async isHealthy(): Promise<boolean> {
-    try {
-      const response = await this.request('GET', '/v1.0/healthz', { timeoutMs: 2_000 });
-      return response.status >= 200 && response.status < 300;
-    } catch {
-      return false;
-    }
-  }
 }
 
 /** A short description of a sidecar error answer, for logs and problem details. */
