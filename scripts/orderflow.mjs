@@ -97,14 +97,14 @@ async function startMessagingAndMail({ throwAway = false } = {}) {
  * certificates from it: each sidecar with its own join token, unless the Dapr
  * CLI runs them (see scripts/lib/sentry.mjs).
  */
-async function startSentryAndApps(toolchain, options = {}) {
+async function startSentryAndApps(toolchain) {
   const { checkSentryPortForCli, startSentry } = await import('./lib/sentry.mjs');
   const { CLIENTS, SERVICES, startApps } = await import('./lib/apps.mjs');
   if (toolchain.dapr) checkSentryPortForCli();
   const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () =>
     startSentry(toolchain, { joinTokensFor: toolchain.dapr ? [] : [...SERVICES, ...CLIENTS] }),
   );
-  const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain, options));
+  const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
   return { ...apps, sentry };
 }
 
@@ -137,7 +137,7 @@ orderflow is running. Ctrl-C stops everything.
 async function commandStart() {
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
-  const apps = await startSentryAndApps(toolchain, { echo: false });
+  const apps = await startSentryAndApps(toolchain);
   banner(apps.tokens);
   const ended = await Promise.race(apps.handles.map((handle) => handle.exited.then((code) => ({ handle, code }))));
   throw new SetupError(`${ended.handle.name} exited (${ended.code}); the other processes are being stopped`, {

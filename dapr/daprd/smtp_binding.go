@@ -11,9 +11,11 @@ package main
 //  2. Contrib dials a new SMTP connection for every e-mail. An SMTP server
 //     greets a new connection when it is ready: MailDev's (nodemailer's
 //     smtp-server) waits 100 ms first, to catch clients that talk too early, so
-//     each e-mail cost 100 ms and a sidecar sent at most ~10 per second. Here one
-//     connection is kept and reused while it is in use (closed after
-//     idleTimeout unused, and after any error); sends take turns on it.
+//     each e-mail cost 100 ms and a sidecar sent at most ~10 per second. Here a
+//     small pool of connections (metadata maxConnections, default 4) is kept
+//     and reused: each carries one e-mail at a time, is closed after
+//     idleTimeout unused and after any error. Sends beyond the pool wait their
+//     turn (or their request's deadline).
 //
 // A reused connection the server has closed fails before the message is handed
 // over (MAIL FROM); only then is the e-mail sent again on a new connection, so a
@@ -42,18 +44,26 @@ import (
 )
 
 const (
-	smtpDefaultPriority = 3
-	smtpIdleTimeout     = 5 * time.Second
+	smtpDefaultPriority       = 3
+	smtpIdleTimeout           = 5 * time.Second
+	smtpDefaultMaxConnections = 4
+	smtpMaxMaxConnections     = 64
 )
+
+// smtpConnection is one slot of the pool: a connection, or none yet.
+type smtpConnection struct {
+	sender   gomail.SendCloser
+	lastUsed time.Time
+}
 
 type reusingMailer struct {
 	logger   logger.Logger
 	settings contribsmtp.Metadata
 	dialer   *gomail.Dialer
 
-	mu       sync.Mutex
-	sender   gomail.SendCloser
-	lastUsed time.Time
+	// Every slot of the pool, free ones waiting here; a send takes one and puts it back.
+	slots     chan *smtpConnection
+	closeOnce sync.Once
 }
 
 func newReusingSMTP(log logger.Logger) bindings.OutputBinding {
@@ -79,6 +89,14 @@ func (s *reusingMailer) Init(_ context.Context, meta bindings.Metadata) error {
 		return err
 	}
 	settings.Priority = priority
+	maxConnections, err := parseSMTPMaxConnections(meta.Properties["maxConnections"])
+	if err != nil {
+		return err
+	}
+	s.slots = make(chan *smtpConnection, maxConnections)
+	for range maxConnections {
+		s.slots <- &smtpConnection{}
+	}
 	s.settings = settings
 	s.dialer = gomail.NewDialer(settings.Host, settings.Port, settings.User, settings.Password)
 	if settings.SkipTLSVerify {
@@ -102,11 +120,22 @@ func parseSMTPPriority(value string) (int, error) {
 	return priority, nil
 }
 
+func parseSMTPMaxConnections(value string) (int, error) {
+	if value == "" {
+		return smtpDefaultMaxConnections, nil
+	}
+	count, err := strconv.Atoi(value)
+	if err != nil || count < 1 || count > smtpMaxMaxConnections {
+		return 0, fmt.Errorf("smtp binding error: maxConnections must be a whole number from 1 to %d, not %q", smtpMaxMaxConnections, value)
+	}
+	return count, nil
+}
+
 func (s *reusingMailer) Operations() []bindings.OperationKind {
 	return []bindings.OperationKind{bindings.CreateOperation}
 }
 
-func (s *reusingMailer) Invoke(_ context.Context, req *bindings.InvokeRequest) (*bindings.InvokeResponse, error) {
+func (s *reusingMailer) Invoke(ctx context.Context, req *bindings.InvokeRequest) (*bindings.InvokeResponse, error) {
 	m := s.settings // a copy: nothing of this request reaches another one
 	for key, field := range map[string]*string{"emailFrom": &m.EmailFrom, "emailTo": &m.EmailTo, "emailCC": &m.EmailCC, "emailBCC": &m.EmailBCC, "subject": &m.Subject} {
 		if value := req.Metadata[key]; value != "" {
@@ -167,7 +196,7 @@ func (s *reusingMailer) Invoke(_ context.Context, req *bindings.InvokeRequest) (
 		}
 	}
 
-	if err := s.send(from, to, msg); err != nil {
+	if err := s.send(ctx, from, to, msg); err != nil {
 		return nil, fmt.Errorf("error from smtp binding, sending email failed: %+v", err)
 	}
 	s.logger.Debug("smtp binding: sent email successfully")
@@ -185,29 +214,34 @@ func (h *handedOver) WriteTo(w io.Writer) (int64, error) {
 	return h.msg.WriteTo(w)
 }
 
-func (s *reusingMailer) send(from string, to []string, msg *gomail.Message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg *gomail.Message) error {
+	var conn *smtpConnection
+	select {
+	case conn = <-s.slots:
+	case <-ctx.Done():
+		return fmt.Errorf("no SMTP connection free before the request's deadline: %w", ctx.Err())
+	}
+	defer func() { s.slots <- conn }()
 	for attempt := 0; ; attempt++ {
 		fresh := false
-		if s.sender != nil && time.Since(s.lastUsed) > smtpIdleTimeout {
-			s.closeSender()
+		if conn.sender != nil && time.Since(conn.lastUsed) > smtpIdleTimeout {
+			conn.close()
 		}
-		if s.sender == nil {
+		if conn.sender == nil {
 			sender, err := s.dialer.Dial()
 			if err != nil {
 				return err
 			}
-			s.sender, fresh = sender, true
+			conn.sender, fresh = sender, true
 		}
 		payload := &handedOver{msg: msg}
-		err := s.sender.Send(from, to, payload)
+		err := conn.sender.Send(from, to, payload)
 		if err == nil {
-			s.lastUsed = time.Now()
+			conn.lastUsed = time.Now()
 			return nil
 		}
 		// After any error the SMTP session is in an unknown state: start the next send on a new one.
-		s.closeSender()
+		conn.close()
 		if fresh || payload.started || attempt > 0 {
 			return err
 		}
@@ -215,10 +249,10 @@ func (s *reusingMailer) send(from string, to []string, msg *gomail.Message) erro
 	}
 }
 
-func (s *reusingMailer) closeSender() {
-	if s.sender != nil {
-		_ = s.sender.Close()
-		s.sender = nil
+func (c *smtpConnection) close() {
+	if c.sender != nil {
+		_ = c.sender.Close()
+		c.sender = nil
 	}
 }
 
@@ -248,9 +282,15 @@ func (s *reusingMailer) GetComponentMetadata() (metadataInfo metadata.MetadataMa
 	return
 }
 
+// Close waits for the sends in flight (each slot comes back) and closes every connection.
 func (s *reusingMailer) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closeSender()
+	s.closeOnce.Do(func() {
+		if s.slots == nil {
+			return // never initialised
+		}
+		for range cap(s.slots) {
+			(<-s.slots).close()
+		}
+	})
 	return nil
 }

@@ -137,17 +137,17 @@ function daprdArguments(common, app, mtls) {
  * with ORDERFLOW_DAPR_CLI or ORDERFLOW_USE_SYSTEM_DAPR the real CLI runs the
  * same file instead). Each process logs to .local/logs/<app>[-daprd].log.
  */
-function launchRunFile(runFile, toolchain, tokens, { echo }) {
+function launchRunFile(runFile, toolchain, tokens) {
   const YAML = require('yaml');
   const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
-  return apps.flatMap((app) => startWithSidecar(common, app, toolchain, tokens[app.appID], { echo }));
+  return apps.flatMap((app) => startWithSidecar(common, app, toolchain, tokens[app.appID]));
 }
 
 /**
  * Starts one app beside its own daprd, as `dapr run` does for one entry of a
  * run file; `token` is `{ dapr, app }`. Returns both handles (app first).
  */
-export function startWithSidecar(common, app, toolchain, token, { echo = false, tier = 'app' } = {}) {
+export function startWithSidecar(common, app, toolchain, token, { tier = 'app' } = {}) {
   const mtls = sidecarMtls(app.appID);
   const daprd = startProcess({
     name: `${app.appID}-daprd`,
@@ -156,7 +156,6 @@ export function startWithSidecar(common, app, toolchain, token, { echo = false, 
     // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
     cwd: app.appDirPath,
     env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(mtls), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app },
-    echo,
     stopTimeoutMs: 20_000,
     tier,
   });
@@ -174,7 +173,6 @@ export function startWithSidecar(common, app, toolchain, token, { echo = false, 
       DAPR_API_TOKEN: token.dapr,
       APP_API_TOKEN: token.app,
     },
-    echo,
     tier,
   });
   return [service, daprd];
@@ -221,7 +219,7 @@ async function invocationReachesPaymentService(token) {
  * invocation by app-id crosses from one sidecar to another (a broken name
  * resolver leaves healthz green but every call failing).
  */
-export async function startApps(toolchain, { echo = false } = {}) {
+export async function startApps(toolchain) {
   await checkPortsFree();
   const runFile = renderRunFile();
   let tokens = createApiTokens();
@@ -239,15 +237,14 @@ export async function startApps(toolchain, { echo = false } = {}) {
         cwd: ROOT,
         // The CLI adds --enable-mtls and --sentry-address itself (dapr/config.yaml says mtls.enabled).
         env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(sidecarMtls()), DAPR_API_TOKEN: shared.dapr, APP_API_TOKEN: shared.app },
-        echo,
-        stopSignal: 'SIGINT',
+            stopSignal: 'SIGINT',
         stopTimeoutMs: 20_000,
         tier: 'app',
       }),
     ];
     info(`running ${path.relative(ROOT, runFile)} with the Dapr CLI (${toolchain.dapr})`);
   } else {
-    handles = launchRunFile(runFile, toolchain, tokens, { echo });
+    handles = launchRunFile(runFile, toolchain, tokens);
   }
   const hint = `read the logs in ${path.relative(ROOT, path.join(LOCAL, 'logs'))}/ (one file per app and per sidecar)`;
   const assertAllAlive = () => handles.forEach((handle) => handle.assertAlive(hint));

@@ -79,50 +79,45 @@ export function logFileFor(name) {
 }
 
 /**
- * Starts a child process whose output goes to its log file (and, with `echo`,
- * to our stdout too). Returns a handle with `stop()`; `exited` resolves with
- * the exit code.
+ * Starts a child process whose output goes straight to its log file (the
+ * file is the child's stdout and stderr: nothing passes through this process,
+ * which would cost CPU under load and hold a busy child up when we lag).
+ * Returns a handle with `stop()`; `exited` resolves with the exit code.
  */
-export function startProcess({
-  name,
-  command,
-  args = [],
-  cwd,
-  env,
-  echo = false,
-  stopSignal = 'SIGTERM',
-  stopTimeoutMs = 15_000,
-  tier = 'infra',
-}) {
+export function startProcess({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
   const logFile = logFileFor(name);
-  const log = fs.createWriteStream(logFile, { flags: 'a' });
-  log.write(`\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
-  const child = spawn(command, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // own process group, so stop() also reaches grandchildren
-  });
-  const forward = (chunk) => {
-    // A grandchild can still hold the pipe after the child itself has exited.
-    if (!log.writableEnded) log.write(chunk);
-    if (echo) process.stdout.write(chunk);
+  const logFd = fs.openSync(logFile, 'a');
+  fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
+  let child;
+  try {
+    child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', logFd, logFd],
+      detached: true, // own process group, so stop() also reaches grandchildren
+    });
+  } finally {
+    fs.closeSync(logFd); // the child has its own copy
+  }
+  const appendToLog = (line) => {
+    try {
+      fs.appendFileSync(logFile, line);
+    } catch {
+      /* the log is gone: nothing to add to */
+    }
   };
-  child.stdout.on('data', forward);
-  child.stderr.on('data', forward);
   let exitCode;
   const exited = new Promise((resolve) => {
     child.on('error', (error) => {
-      log.write(`spawn error: ${error.message}\n`);
+      appendToLog(`spawn error: ${error.message}\n`);
       exitCode = -1;
       resolve(-1);
     });
     child.on('exit', (code, signal) => {
       exitCode = code ?? signal;
+      appendToLog(`--- exited with ${code ?? signal}\n`);
       resolve(code ?? signal);
     });
-    // 'close' comes after the child's output pipes are drained: only then is the log complete.
-    child.on('close', (code, signal) => log.end(`--- exited with ${code ?? signal}\n`));
   });
 
   const handle = {

@@ -10,6 +10,12 @@ export const configShape = {
   }),
   /** The Dapr SMTP output binding (components/email-binding.yaml). */
   EMAIL_BINDING_NAME: z.string().default('email'),
+  /**
+   * E-mails handed to the sidecar's SMTP binding at once. 1 is the only safe
+   * value beside Dapr's stock binding (it can swap recipients between
+   * concurrent sends); orderflow's own daprd build (dapr/daprd) is safe at any.
+   */
+  EMAIL_MAX_CONCURRENT_SENDS: positiveInt(1),
   /** The sender of confirmation e-mails. */
   EMAIL_FROM: z.email().default('orderflow@example.com'),
   /** A delivery found mid-send longer than this (a crashed replica) may be taken over. */

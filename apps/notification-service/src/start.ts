@@ -12,7 +12,11 @@ startHttpService({
   loadConfig: loadNotificationServiceConfig,
   migrations,
   wire: ({ config, logger, db, sidecar }) => {
-    const email = new DaprSmtpEmailSender(sidecar, { bindingName: config.EMAIL_BINDING_NAME, from: config.EMAIL_FROM });
+    const email = new DaprSmtpEmailSender(sidecar, {
+      bindingName: config.EMAIL_BINDING_NAME,
+      from: config.EMAIL_FROM,
+      maxConcurrentSends: config.EMAIL_MAX_CONCURRENT_SENDS,
+    });
     const app = buildNotificationApp({
       db,
       email,

@@ -67,6 +67,7 @@ export function startHttpService<C extends CommonConfig>(options: {
       return async () => {
         await closeServer(server);
         await wiring.stopBackgroundWork?.();
+        sidecar.close();
         await db.destroy();
       };
     },

@@ -15,28 +15,48 @@ export function isPermanentSmtpFailure(answer: string): boolean {
   return /sending email failed: (?:gomail: could not send email \d+: )?5\d\d\b/.test(answer) || /gomail: invalid address/.test(answer);
 }
 
+export interface DaprSmtpEmailSenderOptions {
+  bindingName: string;
+  from: string;
+  /** At most this many sends through the sidecar at once; see send(). Default 1. */
+  maxConcurrentSends?: number;
+}
+
 export class DaprSmtpEmailSender implements EmailSender {
-  /** The tail of the queue of sends; see send(). */
-  private lastSend: Promise<unknown> = Promise.resolve();
+  private readonly maxConcurrentSends: number;
+  private inFlight = 0;
+  /** Sends waiting for a free place, first come first served. */
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly sidecar: SidecarClient,
-    private readonly options: { bindingName: string; from: string },
-  ) {}
+    private readonly options: DaprSmtpEmailSenderOptions,
+  ) {
+    this.maxConcurrentSends = options.maxConcurrentSends ?? 1;
+  }
 
   /**
-   * Dapr 1.18's SMTP binding (components-contrib bindings/smtp, mergeWithRequestMetadata)
-   * writes each request's metadata into the component's one shared settings
-   * object before composing the message. Two sends at once through the same
-   * sidecar can therefore swap recipients: one customer's confirmation could go
-   * to another. So this app sends through its sidecar one e-mail at a time, and
-   * every request sets every field it relies on. Each replica has its own
-   * sidecar, so replicas still send side by side.
+   * Dapr 1.18's stock SMTP binding (components-contrib bindings/smtp,
+   * mergeWithRequestMetadata) writes each request's metadata into the
+   * component's one shared settings object before composing the message. Two
+   * sends at once through such a sidecar can therefore swap recipients: one
+   * customer's confirmation could go to another. So by default this app sends
+   * one e-mail at a time, and every request sets every field it relies on.
+   * orderflow's own sidecar build (dapr/daprd/smtp_binding.go) keeps requests
+   * apart and sends over a pool of connections; beside it,
+   * EMAIL_MAX_CONCURRENT_SENDS may be raised (dapr.yaml does).
    */
-  send(email: Email, context: { traceHeaders?: Record<string, string | undefined> } = {}): Promise<void> {
-    const sent = this.lastSend.then(() => this.sendNow(email, context));
-    this.lastSend = sent.catch(() => undefined);
-    return sent;
+  async send(email: Email, context: { traceHeaders?: Record<string, string | undefined> } = {}): Promise<void> {
+    if (this.inFlight >= this.maxConcurrentSends) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight += 1;
+    try {
+      await this.sendNow(email, context);
+    } finally {
+      // Hand the place straight to the next waiting send, or give it back.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
+    }
   }
 
   private async sendNow(email: Email, context: { traceHeaders?: Record<string, string | undefined> }): Promise<void> {
