@@ -121,6 +121,13 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
     expect(new Set(apiTokens).size).toBe(3);
   });
 
+  it('has notification-service send one e-mail at a time (Dapr’s stock SMTP binding can swap the recipients of concurrent sends), unless told otherwise', () => {
+    const sends = (r: Rendering) => envVar(appContainer(deploymentOf(r, 'notification-service')), 'EMAIL_MAX_CONCURRENT_SENDS')?.value;
+    expect(sends(renderSet('default'))).toBe('1');
+    expect(sends(render([], { 'notificationService.settings.emailMaxConcurrentSends': '8' }))).toBe('8');
+    expect(() => render([], { 'notificationService.settings.emailMaxConcurrentSends': '0' })).toThrow(/emailMaxConcurrentSends/);
+  });
+
   it('runs every container as non-root, on a read-only root filesystem, without privilege escalation or capabilities', () => {
     for (const workload of [...ofKind(rendering(), 'Deployment'), ...ofKind(rendering(), 'Job')]) {
       const pod = workload.spec.template.spec;

@@ -390,6 +390,24 @@ async function database(missingReferences) {
 
 // ---------------------------------------------------------------------------------------
 
+/**
+ * How the sidecars run, read from order-service's daprd itself (its command
+ * line and environment), so a stack started by hand is described as it is.
+ */
+function sidecarFacts(pid) {
+  const facts = { mtls: 'unknown', traceSamplingRate: 'unknown' };
+  if (!pid) return facts;
+  try {
+    facts.mtls = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--enable-mtls') ? 'on' : 'off';
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const rate = environ.find((entry) => entry.startsWith('ORDERFLOW_TRACE_SAMPLING_RATE='))?.split('=')[1];
+    facts.traceSamplingRate = rate === undefined || rate === '' ? 'unset' : rate;
+  } catch {
+    /* another user's process: unknown */
+  }
+  return facts;
+}
+
 export async function runBench({ startedHere }) {
   const config = benchSettings();
   const started = new Date();
@@ -459,7 +477,12 @@ export async function runBench({ startedHere }) {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     settings: config,
-    stack: { startedByBench: startedHere, processes: stack, postgres: { fsync: db.fsync, synchronousCommit: db.synchronousCommit } },
+    stack: {
+      startedByBench: startedHere,
+      processes: stack,
+      postgres: { fsync: db.fsync, synchronousCommit: db.synchronousCommit },
+      sidecars: sidecarFacts(stack['order-service-daprd']?.pid),
+    },
     machine,
     loadAverage: { before: loadAverageBefore, after: os.loadavg().map((v) => round(v, 2)) },
     orders: levels,

@@ -96,7 +96,7 @@ function machineLine(results) {
   return [
     `${m.cores} cores (${m.cpuModel}), ${m.memTotalGb} GB, ${m.kernel}`,
     `Node.js ${m.node}; ${m.go}; ${m.java}`,
-    `daprd: ${m.daprd}`,
+    `daprd: ${m.daprd}; mTLS ${results.stack.sidecars?.mtls ?? 'unknown'}, trace sampling rate ${results.stack.sidecars?.traceSamplingRate ?? 'unknown'} (ORDERFLOW_TRACE_SAMPLING_RATE)`,
     `Kafka ${m.kafka}, PostgreSQL ${m.postgres} (fsync ${results.stack.postgres.fsync}, synchronous_commit ${results.stack.postgres.synchronousCommit}), MailDev ${m.maildev}, autocannon ${m.autocannon}`,
     `commit ${m.gitCommit}; load average (1/5/15 min) before ${results.loadAverage.before.join(' / ')}, after ${results.loadAverage.after.join(' / ')}`,
   ];

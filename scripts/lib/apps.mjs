@@ -69,6 +69,7 @@ export function sidecarEnvironment(toolchain) {
     ORDERFLOW_SMTP_PORT: String(settings.smtp.port),
     ORDERFLOW_SECRETS_FILE: DEV_SECRETS_FILE,
     ORDERFLOW_ZIPKIN_ENDPOINT: `http://127.0.0.1:${settings.zipkin.port}/api/v2/spans`,
+    ORDERFLOW_TRACE_SAMPLING_RATE: settings.traceSamplingRate,
   };
 }
 

@@ -18,6 +18,14 @@ const port = (name, fallback) => {
   return value;
 };
 
+const samplingRate = (name, fallback) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`${name}=${raw} is not a sampling rate (0 to 1, e.g. 0.1)`);
+  return String(value);
+};
+
 // Our own defaults stay below 32768: Linux hands out 32768–60999 as the local
 // ports of outgoing connections, and a listener there can find its port taken by a
 // client socket now and then. (The sidecars' gRPC ports 50001–50003 are the documented
@@ -37,6 +45,8 @@ export const settings = {
   },
   smtp: { port: port('SMTP_PORT', 1025), webPort: port('MAILDEV_WEB_PORT', 1080) },
   zipkin: { port: port('ZIPKIN_PORT', 9411) },
+  /** The share of requests the sidecars trace (dapr/config.yaml samplingRate): 0 = off, 1 = all. */
+  traceSamplingRate: samplingRate('ORDERFLOW_TRACE_SAMPLING_RATE', '1'),
   /** The example client in examples/python and its own sidecar. */
   pythonClient: {
     appPort: port('PYTHON_CLIENT_APP_PORT', 3010),
