@@ -214,6 +214,10 @@ async function commandTest(only, ...jestArgs) {
       ),
     );
   }
+  if (suites.includes('services') && !toolchain.system) {
+    const { goTests } = await import('./lib/dapr-toolchain.mjs');
+    add(await step('Go tests of our daprd build (dapr/daprd)', () => goTests()));
+  }
   if (suites.includes('chart')) {
     const { ensureChartTools, chartTestEnvironment } = await import('./lib/helm.mjs');
     const tools = await step('Helm, kubeconform and the Kubernetes and Dapr schemas', () => ensureChartTools());

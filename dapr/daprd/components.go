@@ -7,7 +7,6 @@ import (
 	contribmiddleware "github.com/dapr/components-contrib/middleware"
 	"github.com/dapr/components-contrib/middleware/http/ratelimit"
 	"github.com/dapr/components-contrib/nameresolution/mdns"
-	nrsqlite "github.com/dapr/components-contrib/nameresolution/sqlite"
 	inmemory "github.com/dapr/components-contrib/pubsub/in-memory"
 	"github.com/dapr/components-contrib/pubsub/kafka"
 	secretenv "github.com/dapr/components-contrib/secretstores/local/env"
@@ -23,7 +22,7 @@ import (
 
 // componentList is printed by --build-info.
 const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output; orderflow's, smtp_binding.go), bindings.cron (input), " +
-	"nameresolution sqlite and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit"
+	"nameresolution sqlite (behind a one-second cache, nameresolution_cache.go) and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit"
 
 // registerComponents registers the only component types orderflow's resources
 // use. A resource of any other type fails at sidecar start with
@@ -36,7 +35,8 @@ func registerComponents() {
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(newReusingSMTP, "smtp")
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(cron.NewCron, "cron")
 
-	nrLoader.DefaultRegistry.RegisterComponent(nrsqlite.NewResolver, "sqlite")
+	// contrib's sqlite resolver behind a one-second cache (nameresolution_cache.go).
+	nrLoader.DefaultRegistry.RegisterComponent(newCachingSQLiteResolver, "sqlite")
 	nrLoader.DefaultRegistry.RegisterComponent(mdns.NewResolver, "mdns")
 
 	secretstoresLoader.DefaultRegistry.RegisterComponent(secretfile.NewLocalSecretStore, "local.file")

@@ -393,3 +393,43 @@ function findOnPath(name) {
   }
   return null;
 }
+
+/**
+ * `go test` of our daprd module (dapr/daprd/*_test.go: what we added to the
+ * runtime). Returns { passed, failed, skipped } counted from `go test -json`.
+ * A package that does not build counts as one failure.
+ */
+export async function goTests() {
+  const go = findOnPath('go');
+  if (!go) return { passed: 0, failed: 1, skipped: 0, note: 'Go is not installed: the daprd module tests did not run' };
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(go, ['test', '-count=1', '-json', '.'], {
+    cwd: SOURCE_DIR,
+    env: { ...process.env, ...GO_ENV },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  let sawTest = false;
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!event.Test) continue;
+    if (event.Action === 'run') sawTest = true;
+    if (event.Action === 'pass') counts.passed += 1;
+    if (event.Action === 'fail') counts.failed += 1;
+    if (event.Action === 'skip') counts.skipped += 1;
+    if (event.Action === 'fail' || (event.Action === 'pass' && process.env.CI)) process.stdout.write(`  go: ${event.Action} ${event.Test}\n`);
+  }
+  if (!sawTest && counts.failed === 0) {
+    process.stdout.write(`${output.trim().split('\n').slice(-20).join('\n')}\n`);
+    counts.failed = 1;
+  }
+  return counts;
+}
