@@ -11,11 +11,12 @@ package main
 //  2. Contrib dials a new SMTP connection for every e-mail. An SMTP server
 //     greets a new connection when it is ready: MailDev's (nodemailer's
 //     smtp-server) waits 100 ms first, to catch clients that talk too early, so
-//     each e-mail cost 100 ms and a sidecar sent at most ~10 per second. Here a
-//     small pool of connections (metadata maxConnections, default 4) is kept
-//     and reused: each carries one e-mail at a time, is closed after
-//     idleTimeout unused and after any error. Sends beyond the pool wait their
-//     turn (or their request's deadline).
+//     each e-mail cost 100 ms and a sidecar sent at most ~10 per second. Here
+//     up to maxConnections (metadata, default 4) connections are kept and
+//     reused, each carrying one e-mail at a time; the one used last is used
+//     next (so a quiet sidecar keeps one warm connection), one unused for
+//     idleTimeout is closed, as is one after any error. Sends beyond the pool
+//     wait their turn (or their request's deadline).
 //
 // A reused connection the server has closed fails before the message is handed
 // over (MAIL FROM); only then is the e-mail sent again on a new connection, so a
@@ -50,7 +51,7 @@ const (
 	smtpMaxMaxConnections     = 64
 )
 
-// smtpConnection is one slot of the pool: a connection, or none yet.
+// smtpConnection is one connection of the pool (sender nil: not dialled yet, or closed).
 type smtpConnection struct {
 	sender   gomail.SendCloser
 	lastUsed time.Time
@@ -61,9 +62,12 @@ type reusingMailer struct {
 	settings contribsmtp.Metadata
 	dialer   *gomail.Dialer
 
-	// Every slot of the pool, free ones waiting here; a send takes one and puts it back.
-	slots     chan *smtpConnection
-	closeOnce sync.Once
+	// A send holds one permit while it uses a connection: at most maxConnections at once.
+	permits chan struct{}
+
+	mu     sync.Mutex
+	idle   []*smtpConnection // connections not in use, the one used last at the end
+	closed bool
 }
 
 func newReusingSMTP(log logger.Logger) bindings.OutputBinding {
@@ -93,10 +97,7 @@ func (s *reusingMailer) Init(_ context.Context, meta bindings.Metadata) error {
 	if err != nil {
 		return err
 	}
-	s.slots = make(chan *smtpConnection, maxConnections)
-	for range maxConnections {
-		s.slots <- &smtpConnection{}
-	}
+	s.permits = make(chan struct{}, maxConnections)
 	s.settings = settings
 	s.dialer = gomail.NewDialer(settings.Host, settings.Port, settings.User, settings.Password)
 	if settings.SkipTLSVerify {
@@ -215,13 +216,14 @@ func (h *handedOver) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg *gomail.Message) error {
-	var conn *smtpConnection
 	select {
-	case conn = <-s.slots:
+	case s.permits <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("no SMTP connection free before the request's deadline: %w", ctx.Err())
 	}
-	defer func() { s.slots <- conn }()
+	defer func() { <-s.permits }()
+	conn := s.takeConnection()
+	defer s.returnConnection(conn)
 	for attempt := 0; ; attempt++ {
 		fresh := false
 		if conn.sender != nil && time.Since(conn.lastUsed) > smtpIdleTimeout {
@@ -246,6 +248,36 @@ func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg 
 			return err
 		}
 		// A reused connection failed before the message was handed over: nothing was sent.
+	}
+}
+
+// takeConnection hands out the connection used last, or a new (undialled) one.
+func (s *reusingMailer) takeConnection() *smtpConnection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.idle); n > 0 {
+		conn := s.idle[n-1]
+		s.idle = s.idle[:n-1]
+		return conn
+	}
+	return &smtpConnection{}
+}
+
+// returnConnection keeps a connection for the next send and closes the ones
+// left unused for idleTimeout (they sit at the front).
+func (s *reusingMailer) returnConnection(conn *smtpConnection) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		conn.close()
+		return
+	}
+	if conn.sender != nil {
+		s.idle = append(s.idle, conn)
+	}
+	for len(s.idle) > 0 && time.Since(s.idle[0].lastUsed) > smtpIdleTimeout {
+		s.idle[0].close()
+		s.idle = s.idle[1:]
 	}
 }
 
@@ -282,15 +314,14 @@ func (s *reusingMailer) GetComponentMetadata() (metadataInfo metadata.MetadataMa
 	return
 }
 
-// Close waits for the sends in flight (each slot comes back) and closes every connection.
+// Close closes the idle connections now and those in use as their sends end.
 func (s *reusingMailer) Close() error {
-	s.closeOnce.Do(func() {
-		if s.slots == nil {
-			return // never initialised
-		}
-		for range cap(s.slots) {
-			(<-s.slots).close()
-		}
-	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, conn := range s.idle {
+		conn.close()
+	}
+	s.idle = nil
 	return nil
 }

@@ -92,7 +92,8 @@ export function pidListeningOn(port) {
 /**
  * The stack's processes by name: the three apps and their sidecars, PostgreSQL,
  * Kafka, MailDev. From processes.json when the recorded process still runs the
- * recorded command, else from the port it listens on.
+ * recorded command, else from the port it listens on. Zipkin and Sentry
+ * (tracing and mTLS) count as part of the stack too.
  */
 export function findStackProcesses() {
   let recorded = {};
@@ -105,6 +106,8 @@ export function findStackProcesses() {
     postgres: settings.postgres.port,
     kafka: settings.kafka.port,
     maildev: settings.smtp.port,
+    zipkin: settings.zipkin.port,
+    sentry: settings.sentry.port,
   };
   for (const [service, p] of Object.entries(settings.apps)) {
     ports[service] = p.appPort;

@@ -33,7 +33,7 @@ export const brokers = [`127.0.0.1:${settings.kafka.port}`];
 
 /** Every topic the system uses; createTopics() creates the missing ones. */
 export const TOPICS = [
-  { topic: 'payment-topic', numPartitions: 12 },
+  { topic: 'payment-topic', numPartitions: 24 },
   { topic: 'payment-topic-dlq', numPartitions: 6 },
 ];
 
