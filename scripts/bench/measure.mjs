@@ -194,8 +194,10 @@ function machineTicks() {
 }
 
 /**
- * Samples RSS (every second) and CPU (difference between start and stop) of
- * named processes. `tree: true` adds up a process and its descendants.
+ * Samples RSS (every second), PSS (every fifth second: reading smaps_rollup
+ * walks the page tables of PostgreSQL's shared memory and the JVMs' heaps,
+ * which made the bench itself one of the busier processes) and CPU
+ * (difference between start and stop) of named processes. `tree: true` adds up a process and its descendants.
  * Also measures what the whole machine spent, so CPU used by processes that
  * are not ours (another test run on the same box) shows up as `other`.
  */
@@ -210,6 +212,8 @@ export class ResourceSampler {
     this.machineBusy = 0;
     this.machineTotal = 0;
     this.timer = undefined;
+    this.sampleCount = 0;
+    this.trees = new Map(); // root pid → { pids, at }: a process tree is looked up again after 5 s
   }
 
   track(name, pid, { tree = false } = {}) {
@@ -223,10 +227,15 @@ export class ResourceSampler {
   }
 
   pidsOf({ pid, tree }) {
-    return tree ? processTree(pid) : [pid];
+    if (!tree) return [pid];
+    const cached = this.trees.get(pid);
+    if (cached && Date.now() - cached.at < 5_000) return cached.pids;
+    const pids = processTree(pid);
+    this.trees.set(pid, { pids, at: Date.now() });
+    return pids;
   }
 
-  read() {
+  read({ withPss = true } = {}) {
     const now = {};
     for (const [name, target] of this.tracked) {
       let rssKb = 0;
@@ -238,24 +247,26 @@ export class ResourceSampler {
         if (!info) continue;
         alive = true;
         rssKb += info.rssKb;
-        pss += pssKb(pid) ?? info.rssKb;
+        if (withPss) pss += pssKb(pid) ?? info.rssKb;
         ticks += info.ticks;
       }
-      if (alive) now[name] = { rssKb, pssKb: pss, ticks };
+      if (alive) now[name] = { rssKb, pssKb: withPss ? pss : undefined, ticks };
     }
     return now;
   }
 
   /** Starts (or resumes, after pause()) measuring. */
   start() {
-    this.windowStart = { at: process.hrtime.bigint(), machine: machineTicks(), reading: this.read() };
+    this.windowStart = { at: process.hrtime.bigint(), machine: machineTicks(), reading: this.read({ withPss: false }) };
     this.sample();
     this.timer = setInterval(() => this.sample(), 1_000);
     this.timer.unref();
   }
 
   sample() {
-    for (const [name, { rssKb, pssKb: pss }] of Object.entries(this.read())) {
+    const withPss = this.sampleCount % 5 === 0;
+    this.sampleCount += 1;
+    for (const [name, { rssKb, pssKb: pss }] of Object.entries(this.read({ withPss }))) {
       if (!this.samples.has(name)) this.samples.set(name, []);
       this.samples.get(name).push({ rssKb, pssKb: pss });
     }
@@ -289,7 +300,10 @@ export class ResourceSampler {
     let ours = 0;
     for (const [name, last] of this.lastReading) {
       const samples = [...(this.samples.get(name) ?? []), last];
-      const mean = (key) => samples.reduce((a, b) => a + b[key], 0) / samples.length / 1024;
+      const mean = (key) => {
+        const values = samples.map((sample) => sample[key]).filter((value) => value !== undefined);
+        return values.reduce((a, b) => a + b, 0) / values.length / 1024;
+      };
       const cpuTicks = this.cpuTicks.get(name) ?? 0;
       ours += cpuTicks;
       result[name] = {
