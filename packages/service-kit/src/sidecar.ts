@@ -38,8 +38,13 @@ export class SidecarClient {
   private readonly port: number;
   private readonly apiToken: string | undefined;
   private readonly timeoutMs: number;
-  /** Connections to the sidecar stay open between calls (no TCP handshake per call). */
-  private readonly agent = new http.Agent({ keepAlive: true });
+  /**
+   * Connections to the sidecar stay open between calls (no TCP handshake per
+   * call). daprd closes a connection left idle for 10 s (its HTTP server's
+   * ReadHeaderTimeout); ours are dropped after 5 s idle, so a call never goes
+   * out on a connection daprd is closing.
+   */
+  private readonly agent = new http.Agent({ keepAlive: true, timeout: 5_000 });
 
   constructor(options: SidecarOptions) {
     this.host = options.host;
