@@ -138,25 +138,14 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
         return '';
       }
     },
-    async stop() {
-      if (!handle.alive) return;
-      try {
-        process.kill(-child.pid, stopSignal);
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, stopTimeoutMs);
-      await exited;
-      clearTimeout(timer);
-      const index = running.indexOf(handle);
-      if (index >= 0) running.splice(index, 1);
-      writeProcessFile();
+    /**
+     * Signals once and waits for the exit; a second call (Ctrl-C while an app's
+     * exit already set off the stop) waits for the same exit instead of
+     * signalling again, which would make daprd skip its graceful shutdown.
+     */
+    stop() {
+      stopping ??= stopOnce();
+      return stopping;
     },
     /** Throws a SetupError (with the log tail) if the process has died. */
     assertAlive(hint) {
@@ -164,6 +153,27 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
       throw new SetupError(`${name} exited (${exitCode}). Last lines of ${logFile}:\n${handle.tail()}`, { hint });
     },
   };
+  let stopping;
+  async function stopOnce() {
+    if (!handle.alive) return;
+    try {
+      process.kill(-child.pid, stopSignal);
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, stopTimeoutMs);
+    await exited;
+    clearTimeout(timer);
+    const index = running.indexOf(handle);
+    if (index >= 0) running.splice(index, 1);
+    writeProcessFile();
+  }
   running.push(handle);
   writeProcessFile();
   return handle;
