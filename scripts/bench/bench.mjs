@@ -20,7 +20,7 @@ import { info, SetupError, step } from '../lib/step.mjs';
 import { databaseUrl } from '../lib/postgres.mjs';
 import { kafkaVersion } from '../lib/kafka.mjs';
 import { Inbox } from './inbox.mjs';
-import { findStackProcesses, machineFacts, ResourceSampler, round, summarize } from './measure.mjs';
+import { findStackProcesses, machineFacts, ResourceSampler, round, sidecarFacts, summarize } from './measure.mjs';
 import { renderMarkdown, writeResults } from './report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -389,24 +389,6 @@ async function database(missingReferences) {
 }
 
 // ---------------------------------------------------------------------------------------
-
-/**
- * How the sidecars run, read from order-service's daprd itself (its command
- * line and environment), so a stack started by hand is described as it is.
- */
-function sidecarFacts(pid) {
-  const facts = { mtls: 'unknown', traceSamplingRate: 'unknown' };
-  if (!pid) return facts;
-  try {
-    facts.mtls = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--enable-mtls') ? 'on' : 'off';
-    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    const rate = environ.find((entry) => entry.startsWith('ORDERFLOW_TRACE_SAMPLING_RATE='))?.split('=')[1];
-    facts.traceSamplingRate = rate === undefined || rate === '' ? 'unset' : rate;
-  } catch {
-    /* another user's process: unknown */
-  }
-  return facts;
-}
 
 export async function runBench({ startedHere }) {
   const config = benchSettings();

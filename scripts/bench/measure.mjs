@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROCESS_FILE } from '../lib/processes.mjs';
+import { commandLineOf, PROCESS_FILE } from '../lib/processes.mjs';
 import { ROOT, settings } from '../lib/settings.mjs';
 
 // ---------------------------------------------------------------------------------------
@@ -35,14 +35,6 @@ export const round = (value, digits = 1) => (value === undefined || value === nu
 
 // ---------------------------------------------------------------------------------------
 // Finding the stack's processes
-
-function commandLineOf(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /** The socket inodes listening on 127.0.0.1/0.0.0.0/:: `port`, from /proc/net/tcp{,6}. */
 function listeningInodes(port) {
@@ -124,6 +116,25 @@ export function findStackProcesses() {
     }
   }
   return found;
+}
+
+/**
+ * How the sidecars run, read from one daprd itself (its command line and
+ * environment), so a stack started by hand is described as it is.
+ */
+export function sidecarFacts(pid) {
+  const facts = { mtls: 'unknown', traceSamplingRate: 'unknown' };
+  const commandLine = pid && commandLineOf(pid);
+  if (!commandLine) return facts;
+  facts.mtls = commandLine.split(' ').includes('--enable-mtls') ? 'on' : 'off';
+  try {
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const rate = environ.find((entry) => entry.startsWith('ORDERFLOW_TRACE_SAMPLING_RATE='))?.split('=')[1];
+    facts.traceSamplingRate = rate === undefined || rate === '' ? 'unset' : rate;
+  } catch {
+    /* another user's process: unknown */
+  }
+  return facts;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 // scheduler arguments.) The real version is not lost: `daprd --build-info`
 // prints the Dapr commit and tag and the module versions compiled in, the first
 // log line repeats them, and every log line carries ver=edge-v<dapr version>.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -402,7 +403,6 @@ function findOnPath(name) {
 export async function goTests() {
   const go = findOnPath('go');
   if (!go) return { passed: 0, failed: 1, skipped: 0, note: 'Go is not installed: the daprd module tests did not run' };
-  const { spawnSync } = await import('node:child_process');
   const result = spawnSync(go, ['test', '-count=1', '-json', '.'], {
     cwd: SOURCE_DIR,
     env: { ...process.env, ...GO_ENV },

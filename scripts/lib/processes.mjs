@@ -33,7 +33,8 @@ function writeProcessFile() {
   fs.writeFileSync(processFile, `${JSON.stringify({ owner: process.pid, processes }, null, 2)}\n`);
 }
 
-function commandLineOf(pid) {
+/** A process's command line, arguments joined by spaces (undefined when it is gone or not ours to read). */
+export function commandLineOf(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {
