@@ -59,7 +59,12 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
 
   it('renders the components the apps use, under the names they use', () => {
     const types = Object.fromEntries(ofKind(rendering(), 'Component').map((c) => [c.metadata.name, c.spec.type]));
-    expect(types).toEqual({ 'kafka-pubsub': 'pubsub.kafka', email: 'bindings.smtp', 'payment-retry-sweep': 'bindings.cron' });
+    expect(types).toEqual({
+      'kafka-pubsub': 'pubsub.kafka',
+      email: 'bindings.smtp',
+      'payment-retry-sweep': 'bindings.cron',
+      'email-dispatch': 'bindings.cron',
+    });
     // The names the apps are configured with.
     const env = (id: (typeof SERVICES)[number], name: string) =>
       (deploymentOf(rendering(), id).spec.template.spec.containers[0].env as any[]).find((e) => e.name === name)?.value;
@@ -90,11 +95,13 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
     expect(metadata.get('initialOffset').value).toBe('oldest');
   });
 
-  it('scopes the SMTP binding to notification-service and the cron binding to order-service', () => {
+  it('scopes the SMTP binding and the e-mail dispatch tick to notification-service, and the payment sweep tick to order-service', () => {
     expect(named(rendering(), 'Component', 'email').scopes).toEqual(['notification-service']);
+    expect(named(rendering(), 'Component', 'email-dispatch').scopes).toEqual(['notification-service']);
     expect(named(rendering(), 'Component', 'payment-retry-sweep').scopes).toEqual(['order-service']);
-    const cron = componentMetadata(named(rendering(), 'Component', 'payment-retry-sweep'));
-    expect(cron.get('direction').value).toBe('input');
+    for (const name of ['payment-retry-sweep', 'email-dispatch']) {
+      expect(componentMetadata(named(rendering(), 'Component', name)).get('direction').value).toBe('input');
+    }
   });
 
   it('keeps every credential out of the Components: they are secretKeyRefs into Secrets', () => {
@@ -261,10 +268,12 @@ describe('the Dapr resources, compared with the local ones the end-to-end tests 
     expect(rendered.spec).toEqual(subscription.spec);
     expect(rendered.scopes).toEqual(subscription.scopes);
 
-    const cron = readRepoYaml('components/payment-retry-sweep.yaml');
-    const renderedCron = named(chart(), 'Component', cron.metadata.name);
-    expect(renderedCron.spec).toEqual(cron.spec);
-    expect(renderedCron.scopes).toEqual(cron.scopes);
+    for (const file of ['components/payment-retry-sweep.yaml', 'components/email-dispatch.yaml']) {
+      const cron = readRepoYaml(file);
+      const renderedCron = named(chart(), 'Component', cron.metadata.name);
+      expect(renderedCron.spec).toEqual(cron.spec);
+      expect(renderedCron.scopes).toEqual(cron.scopes);
+    }
   });
 
   it('scope the topics as components/kafka-pubsub.yaml does (less the local example client, which the chart does not deploy)', () => {

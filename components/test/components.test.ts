@@ -52,6 +52,7 @@ describe('the Dapr components', () => {
     expect(byName('email').scopes).toEqual(['notification-service']);
     expect(byName('local-secrets').scopes).toEqual(['notification-service']);
     expect(byName('payment-retry-sweep').scopes).toEqual(['order-service']);
+    expect(byName('email-dispatch').scopes).toEqual(['notification-service']);
   });
 
   it('bound every retry policy (Dapr retries forever by default)', () => {
@@ -62,5 +63,17 @@ describe('the Dapr components', () => {
       expect({ name, maxRetries: policy.maxRetries }).toEqual({ name, maxRetries: expect.any(Number) });
       expect(policy.maxRetries).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('never retry an e-mail in the sidecar, and let a send run past the app’s send window and the server’s 10-minute final reply', () => {
+    const resiliency = resources.find((r) => r.kind === 'Resiliency') as unknown as {
+      spec: { policies: { timeouts: Record<string, string> }; targets: { components: Record<string, { outbound?: { retry?: string; timeout?: string } }> } };
+    };
+    const email = resiliency.spec.targets.components.email!.outbound!;
+    expect(email.retry).toBeUndefined();
+    const timeout = resiliency.spec.policies.timeouts[email.timeout!]!;
+    const minutes = Number(/^(\d+)m$/.exec(timeout)?.[1]);
+    // EMAIL_SEND_WINDOW_MS (3 min) + RFC 5321's 10 min for the reply to the final ".".
+    expect(minutes).toBeGreaterThanOrEqual(13);
   });
 });

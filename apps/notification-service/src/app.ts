@@ -1,27 +1,63 @@
-// Builds notification-service's HTTP app from its dependencies, without listening.
+// Builds notification-service's HTTP app and its e-mail dispatcher from their
+// dependencies, without listening or sending: start.ts wires the real ones and
+// wakes the dispatcher; tests wire a real database and a stub sidecar.
 import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
+import { EmailDispatcher, type DispatchObserver, type DispatchOptions } from './domain/dispatch-emails';
 import type { EmailSender } from './domain/email-sender';
 import { KnexNotificationRepository } from './data/notification-repository';
+import { dispatchRoutes } from './http/dispatch-routes';
 import { eventRoutes } from './http/event-routes';
 import { notificationRoutes } from './http/notification-routes';
-import { createNotificationMetrics } from './metrics';
+import { createNotificationMetrics, type NotificationMetrics } from './metrics';
 import { notificationServiceOpenApi } from './http/openapi';
 
 export interface NotificationAppDeps {
   db: Knex;
   email: EmailSender;
-  claimTimeoutMs: number;
+  dispatch: DispatchOptions;
   logger: Logger;
   bodyLimit: string;
   appApiToken?: string | undefined;
 }
 
+/** What the dispatcher reports, as metrics and log lines. */
+function dispatchObserver(metrics: NotificationMetrics, logger: Logger): DispatchObserver {
+  return {
+    sent: (notification) => {
+      metrics.emails.inc({ result: 'sent' });
+      logger.info({ notificationId: notification.id, orderReference: notification.payment.orderReference, attempts: notification.attempts }, 'e-mail sent');
+    },
+    failed: (notification, failure, retryInMs) => {
+      metrics.emails.inc({ result: 'failed' });
+      metrics.smtpFailures.inc({ class: failure.failureClass });
+      logger.warn(
+        { notificationId: notification.id, failureClass: failure.failureClass, certainty: failure.certainty, retryInMs, error: failure.message },
+        'e-mail not sent; trying again later',
+      );
+    },
+    undeliverable: (notification, failure) => {
+      metrics.emails.inc({ result: 'undeliverable' });
+      metrics.smtpFailures.inc({ class: failure.failureClass });
+      logger.warn({ notificationId: notification.id, error: failure.message }, 'e-mail undeliverable: the server refused the recipient for good');
+    },
+    ambiguous: (notification, why) => {
+      metrics.ambiguousSends.inc({ why });
+      logger.warn({ notificationId: notification.id, why }, 'e-mail outcome unknown: it is sent again and may arrive twice');
+    },
+    leaseLost: (notification) => {
+      metrics.leasesLost.inc();
+      logger.error({ notificationId: notification.id }, 'lost the lease of an e-mail in flight');
+    },
+    error: (error, what) => logger.error({ err: error }, `e-mail dispatcher: ${what} failed; trying again`),
+  };
+}
+
 export function buildNotificationApp(deps: NotificationAppDeps) {
   const notifications = new KnexNotificationRepository(deps.db);
   const metrics = createNotificationMetrics(notifications);
-  const events = eventRoutes({ notifications, email: deps.email, claimTimeoutMs: deps.claimTimeoutMs, metrics });
-  const queries = notificationRoutes({ notifications });
-  return createHttpApp({
+  const dispatcher = new EmailDispatcher({ notifications, email: deps.email, observer: dispatchObserver(metrics, deps.logger) }, deps.dispatch);
+  const emailOwed = () => void dispatcher.wake();
+  const app = createHttpApp({
     metrics,
     openApi: notificationServiceOpenApi,
     logger: deps.logger,
@@ -29,8 +65,10 @@ export function buildNotificationApp(deps: NotificationAppDeps) {
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
     routes: (router) => {
-      events(router);
-      queries(router);
+      eventRoutes({ notifications, metrics, emailOwed })(router);
+      dispatchRoutes({ dispatcher })(router);
+      notificationRoutes({ notifications, emailOwed })(router);
     },
   });
+  return { app, dispatcher };
 }

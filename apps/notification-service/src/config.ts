@@ -1,4 +1,5 @@
-import { commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
+import os from 'node:os';
+import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 
 export const configShape = {
@@ -18,12 +19,42 @@ export const configShape = {
   EMAIL_MAX_CONCURRENT_SENDS: positiveInt(1),
   /** The sender of confirmation e-mails. */
   EMAIL_FROM: z.email().default('orderflow@example.com'),
-  /** A delivery found mid-send longer than this (a crashed replica) may be taken over. */
-  SEND_CLAIM_TIMEOUT_MS: positiveInt(60_000),
+  /**
+   * How long after its claim a send may still hand the SMTP server the complete
+   * message; after that the sidecar abandons it unsent. Room for a slow server:
+   * RFC 5321 allows minutes per step.
+   */
+  EMAIL_SEND_WINDOW_MS: positiveInt(180_000),
+  /**
+   * How long a claim holds an e-mail without renewal (renewed every quarter of
+   * it while the send runs). Longer than EMAIL_SEND_WINDOW_MS: a row is taken
+   * over only once its holder's send can no longer reach the server.
+   */
+  EMAIL_SEND_LEASE_MS: positiveInt(210_000),
+  /** Backoff after a failed attempt: doubling from the first value, at most the second. */
+  EMAIL_RETRY_BASE_MS: positiveInt(5_000),
+  EMAIL_RETRY_MAX_MS: positiveInt(300_000),
+  /**
+   * This worker's name: rows it held under an earlier process (one that died)
+   * are taken over at once on start. Must be unique per running instance and
+   * stable across its restarts: the pod name in Kubernetes (HOSTNAME), and
+   * host:port locally.
+   */
+  WORKER_ID: z.string().min(1).max(200).optional(),
 };
 
 export type NotificationServiceConfig = ReturnType<typeof loadNotificationServiceConfig>;
 
 export function loadNotificationServiceConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(configShape, env);
+  const config = loadConfig(configShape, env);
+  if (config.EMAIL_SEND_LEASE_MS < config.EMAIL_SEND_WINDOW_MS + 10_000) {
+    throw new ConfigError(
+      `invalid configuration in the environment:\n  EMAIL_SEND_LEASE_MS (${config.EMAIL_SEND_LEASE_MS}) must be at least ` +
+        `EMAIL_SEND_WINDOW_MS + 10000 (${config.EMAIL_SEND_WINDOW_MS + 10_000}): a lease must outlast its holder's send`,
+    );
+  }
+  if (config.EMAIL_RETRY_MAX_MS < config.EMAIL_RETRY_BASE_MS) {
+    throw new ConfigError('invalid configuration in the environment:\n  EMAIL_RETRY_MAX_MS must not be below EMAIL_RETRY_BASE_MS');
+  }
+  return { ...config, WORKER_ID: config.WORKER_ID ?? `${os.hostname()}:${config.APP_PORT}` };
 }

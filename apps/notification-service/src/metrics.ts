@@ -7,14 +7,35 @@ export function createNotificationMetrics(notifications: NotificationRepository)
   const metrics = createServiceMetrics('notification-service');
   const deliveries = new Counter({
     name: 'orderflow_event_deliveries_total',
-    help: 'payment.confirmed deliveries by verdict: SUCCESS, RETRY, DROP (dead-lettered)',
+    help: 'payment.confirmed deliveries by verdict: SUCCESS (recorded or a duplicate), DROP (rejected, dead-lettered), RETRY',
     labelNames: ['verdict'] as const,
     registers: [metrics.registry],
   });
   const emails = new Counter({
     name: 'orderflow_emails_total',
-    help: 'Confirmation e-mails handed to the SMTP binding, by result: sent, failed',
+    help: 'Attempts to send a confirmation e-mail, by result: sent, failed (tried again later), undeliverable (recipient refused)',
     labelNames: ['result'] as const,
+    registers: [metrics.registry],
+  });
+  const smtpFailures = new Counter({
+    name: 'orderflow_smtp_failures_total',
+    help:
+      'Failed sends by whom they concern: recipient (permanent), or auth, tls, relay, server, connection, sidecar ' +
+      '(every e-mail alike: alert when these grow)',
+    labelNames: ['class'] as const,
+    registers: [metrics.registry],
+  });
+  const ambiguousSends = new Counter({
+    name: 'orderflow_emails_ambiguous_total',
+    help:
+      'Sends whose outcome nobody can know, so the e-mail may reach the customer twice: reply-lost (no answer to the ' +
+      'final "."), holder-gone (taken over from a holder that died mid-send)',
+    labelNames: ['why'] as const,
+    registers: [metrics.registry],
+  });
+  const leasesLost = new Counter({
+    name: 'orderflow_email_leases_lost_total',
+    help: 'Sends whose lease this instance lost before it could record their outcome (it could not renew in time)',
     registers: [metrics.registry],
   });
   new Gauge({
@@ -27,7 +48,15 @@ export function createNotificationMetrics(notifications: NotificationRepository)
       for (const status of NOTIFICATION_STATUSES) this.set({ status }, counts[status] ?? 0);
     },
   });
-  return { ...metrics, deliveries, emails };
+  new Gauge({
+    name: 'orderflow_oldest_unsent_email_seconds',
+    help: 'Age of the oldest e-mail still owed (PENDING, SENDING or FAILED); alert when it keeps growing',
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await notifications.oldestUnsentAgeSeconds());
+    },
+  });
+  return { ...metrics, deliveries, emails, smtpFailures, ambiguousSends, leasesLost };
 }
 
 export type NotificationMetrics = ReturnType<typeof createNotificationMetrics>;

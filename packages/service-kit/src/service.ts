@@ -32,6 +32,8 @@ export interface ServiceRuntime<C> {
 
 export interface ServiceWiring {
   app: express.Express;
+  /** Starts the service's background work, once the app is listening. */
+  started?: () => void;
   /** Stops the service's background work; called after the server stopped taking requests. */
   stopBackgroundWork?: () => Promise<void>;
 }
@@ -64,6 +66,7 @@ export function startHttpService<C extends CommonConfig>(options: {
       const wiring = await options.wire({ config, logger, db, sidecar });
       const server = await listen(wiring.app, config.APP_HOST, config.APP_PORT);
       logger.info({ host: config.APP_HOST, port: config.APP_PORT, sidecar: sidecar.baseUrl }, `${options.service} listening`);
+      wiring.started?.();
       return async () => {
         await closeServer(server);
         await wiring.stopBackgroundWork?.();

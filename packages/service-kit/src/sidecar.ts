@@ -30,6 +30,8 @@ export interface RequestOptions {
   contentType?: string;
   headers?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Abandons the call (the sidecar sees the connection close, and cancels what it was doing for it). */
+  signal?: AbortSignal | undefined;
 }
 
 export class SidecarClient {
@@ -70,7 +72,7 @@ export class SidecarClient {
     }
     let response: { status: number; contentType: string; text: string };
     try {
-      response = await this.send(method, path, headers, payload, options.timeoutMs ?? this.timeoutMs);
+      response = await this.send(method, path, headers, payload, options.timeoutMs ?? this.timeoutMs, options.signal);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new SidecarUnreachable(`the Dapr sidecar at ${this.baseUrl} did not answer ${method} ${path}: ${reason}`, {
@@ -95,11 +97,14 @@ export class SidecarClient {
     headers: Record<string, string>,
     payload: string | undefined,
     timeoutMs: number,
+    abandon?: AbortSignal,
   ): Promise<{ status: number; contentType: string; text: string }> {
     return new Promise((resolve, reject) => {
       if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = abandon ? AbortSignal.any([timeout, abandon]) : timeout;
       const request = http.request(
-        { host: this.host, port: this.port, method, path, headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) },
+        { host: this.host, port: this.port, method, path, headers, agent: this.agent, signal },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -113,9 +118,11 @@ export class SidecarClient {
           );
         },
       );
-      request.on('error', (error: Error) =>
-        reject(error.name === 'AbortError' ? new Error(`no answer within ${timeoutMs} ms`, { cause: error }) : error),
-      );
+      request.on('error', (error: Error) => {
+        if (error.name !== 'AbortError') reject(error);
+        else if (abandon?.aborted) reject(new Error(`abandoned: ${String(abandon.reason)}`, { cause: error }));
+        else reject(new Error(`no answer within ${timeoutMs} ms`, { cause: error }));
+      });
       request.end(payload);
     });
   }
@@ -149,12 +156,9 @@ export class SidecarClient {
     operation: string,
     data: unknown,
     metadata: Record<string, string>,
-    options: { headers?: Record<string, string | undefined> } = {},
+    options: Pick<RequestOptions, 'headers' | 'timeoutMs' | 'signal'> = {},
   ): Promise<SidecarResponse> {
-    return this.request('POST', `/v1.0/bindings/${encodeURIComponent(name)}`, {
-      body: { operation, data, metadata },
-      headers: options.headers,
-    });
+    return this.request('POST', `/v1.0/bindings/${encodeURIComponent(name)}`, { ...options, body: { operation, data, metadata } });
   }
 
 }

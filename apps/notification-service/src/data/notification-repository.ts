@@ -1,6 +1,12 @@
 import type { Knex } from '@orderflow/service-kit';
-import type { Notification, NotificationStatus } from '../domain/notification';
-import type { Claim, NewNotification, NotificationRepository } from '../domain/notification-repository';
+import type { PaymentConfirmed } from '@orderflow/contracts';
+import type { FailureClass, Notification, NotificationStatus } from '../domain/notification';
+import type {
+  Claimant,
+  ClaimedNotification,
+  NewNotification,
+  NotificationRepository,
+} from '../domain/notification-repository';
 
 interface NotificationRow {
   id: string;
@@ -12,6 +18,8 @@ interface NotificationRow {
   status: NotificationStatus;
   attempts: number;
   last_error: string | null;
+  failure_class: FailureClass | null;
+  next_attempt_at: Date | null;
   created_at: Date;
   sent_at: Date | null;
 }
@@ -39,51 +47,131 @@ export function storableJson(value: unknown): unknown {
 export class KnexNotificationRepository implements NotificationRepository {
   constructor(private readonly db: Knex) {}
 
-  async recordAndClaim(notification: NewNotification, staleAfterMs: number): Promise<Claim> {
-    // The usual case, a first delivery, takes one statement: the row is born claimed.
+  async record(notification: NewNotification): Promise<'recorded' | 'duplicate'> {
     // No conflict target: a clash on either unique key (event id, payment id) means "already recorded".
     const inserted = await this.db.raw<{ rows: unknown[] }>(
-      `insert into notifications (event_id, payment_id, order_reference, recipient, subject, status, attempts, claimed_at)
-       values (?, ?, ?, ?, ?, 'SENDING', 1, now())
+      `insert into notifications (event_id, payment_id, order_reference, recipient, subject, status, attempts,
+                                  payload, trace_parent, next_attempt_at)
+       values (?, ?, ?, ?, ?, 'PENDING', 0, ?::jsonb, ?, now())
        on conflict do nothing
        returning id`,
-      [notification.eventId, notification.paymentId, notification.orderReference, notification.recipient, notification.subject],
+      [
+        notification.eventId,
+        notification.paymentId,
+        notification.orderReference,
+        notification.recipient,
+        notification.subject,
+        JSON.stringify(notification.payment),
+        notification.traceParent ?? null,
+      ],
     );
-    if (inserted.rows.length > 0) return { claimed: true };
-
-    const claimed = await this.db.raw<{ rows: unknown[] }>(
-      `update notifications
-          set status = 'SENDING', attempts = attempts + 1, claimed_at = now(), updated_at = now()
-        where payment_id = ?
-          and (status in ('PENDING', 'FAILED')
-               or (status = 'SENDING' and claimed_at < now() - make_interval(secs => ?)))
-       returning id`,
-      [notification.paymentId, staleAfterMs / 1000],
+    if (inserted.rows.length > 0) return 'recorded';
+    // A row recorded before e-mails were sent from the table has no payload to write the e-mail from: this delivery brings it.
+    await this.db.raw(
+      `update notifications set payload = ?::jsonb, updated_at = now()
+        where payment_id = ? and payload is null and status in ('PENDING', 'FAILED')`,
+      [JSON.stringify(notification.payment), notification.paymentId],
     );
-    if (claimed.rows.length > 0) return { claimed: true };
-    const row: Pick<NotificationRow, 'status'> | undefined = await this.db('notifications')
-      .select('status')
-      .where({ payment_id: notification.paymentId })
-      .first();
-    return { claimed: false, status: row?.status ?? 'PENDING' };
+    return 'duplicate';
   }
 
-  async markSent(paymentId: string): Promise<void> {
-    await this.db('notifications')
-      .where({ payment_id: paymentId, status: 'SENDING' })
-      .update({ status: 'SENT', sent_at: this.db.fn.now(), last_error: null, updated_at: this.db.fn.now() });
+  claimDue(limit: number, leaseMs: number, claimant: Claimant): Promise<ClaimedNotification[]> {
+    return this.claim(
+      `status in ('PENDING', 'FAILED') and next_attempt_at <= now() and payload is not null
+       order by next_attempt_at`,
+      [],
+      limit,
+      leaseMs,
+      claimant,
+    );
   }
 
-  async markFailed(paymentId: string, error: string): Promise<void> {
-    await this.db('notifications')
-      .where({ payment_id: paymentId, status: 'SENDING' })
-      .update({ status: 'FAILED', last_error: error.slice(0, MAX_ERROR_LENGTH), updated_at: this.db.fn.now() });
+  claimAbandoned(limit: number, leaseMs: number, claimant: Claimant): Promise<ClaimedNotification[]> {
+    return this.claim(
+      `status = 'SENDING'
+         and (lease_expires_at < now() or (claimed_by = ? and claim_incarnation <> ?::uuid))
+       order by lease_expires_at`,
+      [claimant.workerId, claimant.incarnation],
+      limit,
+      leaseMs,
+      claimant,
+    );
   }
 
-  async markUndeliverable(paymentId: string, error: string): Promise<void> {
-    await this.db('notifications')
-      .where({ payment_id: paymentId, status: 'SENDING' })
-      .update({ status: 'UNDELIVERABLE', last_error: error.slice(0, MAX_ERROR_LENGTH), updated_at: this.db.fn.now() });
+  /** One statement: the rows chosen (locked, skipping rows another dispatcher is claiming) get a new lease and token. */
+  private async claim(
+    condition: string,
+    bindings: readonly (string | number)[],
+    limit: number,
+    leaseMs: number,
+    claimant: Claimant,
+  ): Promise<ClaimedNotification[]> {
+    if (limit <= 0) return [];
+    const claimed = await this.db.raw<{
+      rows: { id: string; lease_token: string; attempts: number; payload: PaymentConfirmed; trace_parent: string | null; taken_over: boolean }[];
+    }>(
+      `update notifications n
+          set status = 'SENDING', lease_token = n.lease_token + 1, attempts = n.attempts + 1,
+              lease_expires_at = now() + make_interval(secs => ?), claimed_by = ?, claim_incarnation = ?::uuid,
+              updated_at = now()
+         from (select id, status = 'SENDING' as taken_over from notifications
+                where ${condition}
+                limit ?
+                for update skip locked) chosen
+        where n.id = chosen.id
+       returning n.id, n.lease_token, n.attempts, n.payload, n.trace_parent, chosen.taken_over`,
+      [leaseMs / 1000, claimant.workerId, claimant.incarnation, ...bindings, limit],
+    );
+    return claimed.rows.map((row) => ({
+      id: String(row.id),
+      leaseToken: String(row.lease_token),
+      attempts: row.attempts,
+      payment: row.payload,
+      traceParent: row.trace_parent,
+      takenOver: row.taken_over,
+    }));
+  }
+
+  async renewLease(id: string, leaseToken: string, leaseMs: number): Promise<boolean> {
+    const renewed = await this.db('notifications')
+      .where({ id, lease_token: leaseToken, status: 'SENDING' })
+      .update({ lease_expires_at: this.db.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) });
+    return renewed > 0;
+  }
+
+  async markSent(id: string, leaseToken: string): Promise<boolean> {
+    return this.release(id, leaseToken, { status: 'SENT', sent_at: this.db.fn.now(), last_error: null, failure_class: null });
+  }
+
+  async markFailed(id: string, leaseToken: string, failure: { error: string; failureClass: FailureClass; retryInMs: number }): Promise<boolean> {
+    return this.release(id, leaseToken, {
+      status: 'FAILED',
+      last_error: failure.error.slice(0, MAX_ERROR_LENGTH),
+      failure_class: failure.failureClass,
+      next_attempt_at: this.db.raw('now() + make_interval(secs => ?)', [failure.retryInMs / 1000]),
+    });
+  }
+
+  async markUndeliverable(id: string, leaseToken: string, failure: { error: string; failureClass: FailureClass }): Promise<boolean> {
+    return this.release(id, leaseToken, {
+      status: 'UNDELIVERABLE',
+      last_error: failure.error.slice(0, MAX_ERROR_LENGTH),
+      failure_class: failure.failureClass,
+    });
+  }
+
+  /** Records an outcome and gives up the lease, fenced by the claim's token. */
+  private async release(id: string, leaseToken: string, changes: Record<string, unknown>): Promise<boolean> {
+    const changed = await this.db('notifications')
+      .where({ id, lease_token: leaseToken, status: 'SENDING' })
+      .update({ ...changes, lease_expires_at: null, updated_at: this.db.fn.now() });
+    return changed > 0;
+  }
+
+  async rearmUndeliverable(which: { orderReference: string } | { all: true }): Promise<number> {
+    const query = this.db('notifications').where({ status: 'UNDELIVERABLE' });
+    if ('orderReference' in which) query.andWhere({ order_reference: which.orderReference });
+    return query.update({ status: 'PENDING', next_attempt_at: this.db.fn.now(), updated_at: this.db.fn.now() });
   }
 
   async recordRejected(rejected: { eventId: string; orderReference: string | null; reason: string; payload: unknown }): Promise<void> {
@@ -109,9 +197,21 @@ export class KnexNotificationRepository implements NotificationRepository {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
+  async oldestUnsentAgeSeconds(): Promise<number> {
+    // Walks the partial index of unsent rows (migration 003), not the table.
+    const { rows } = await this.db.raw<{ rows: { age: string | null }[] }>(
+      `select extract(epoch from now() - min(created_at)) as age from notifications
+        where status in ('PENDING', 'FAILED', 'SENDING')`,
+    );
+    return Math.max(0, Number(rows[0]?.age ?? 0));
+  }
+
   async listByOrderReference(orderReference: string): Promise<Notification[]> {
     const rows: NotificationRow[] = await this.db('notifications')
-      .select('id', 'event_id', 'payment_id', 'order_reference', 'recipient', 'subject', 'status', 'attempts', 'last_error', 'created_at', 'sent_at')
+      .select(
+        'id', 'event_id', 'payment_id', 'order_reference', 'recipient', 'subject', 'status', 'attempts',
+        'last_error', 'failure_class', 'next_attempt_at', 'created_at', 'sent_at',
+      )
       .where({ order_reference: orderReference })
       .orderBy([{ column: 'created_at' }, { column: 'id' }]);
     return rows.map((row) => ({
@@ -124,6 +224,8 @@ export class KnexNotificationRepository implements NotificationRepository {
       status: row.status,
       attempts: row.attempts,
       lastError: row.last_error,
+      failureClass: row.failure_class,
+      nextAttemptAt: row.status === 'PENDING' || row.status === 'FAILED' ? row.next_attempt_at : null,
       createdAt: row.created_at,
       sentAt: row.sent_at,
     }));

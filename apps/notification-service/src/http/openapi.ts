@@ -2,7 +2,8 @@
 import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { deliverySchema, PAYMENT_CONFIRMED_ROUTE } from './event-routes';
-import { listNotificationsQuerySchema, notificationViewSchema } from './notification-routes';
+import { DISPATCH_ROUTE } from './dispatch-routes';
+import { listNotificationsQuerySchema, notificationViewSchema, rearmAnswerSchema, rearmRequestSchema } from './notification-routes';
 
 export const notificationServiceOpenApi = buildOpenApiDocument(
   {
@@ -23,6 +24,23 @@ export const notificationServiceOpenApi = buildOpenApiDocument(
     },
     {
       method: 'post',
+      path: '/notifications/rearm',
+      operationId: 'rearmUndeliverable',
+      summary: 'An operator sends UNDELIVERABLE e-mails again (of one order, or all)',
+      tags: ['operations'],
+      body: rearmRequestSchema,
+      responses: { 200: { description: 'How many e-mails are due again', schema: rearmAnswerSchema } },
+    },
+    {
+      method: 'post',
+      path: DISPATCH_ROUTE,
+      operationId: 'dispatchEmails',
+      summary: 'The cron binding\'s tick: send what is due, take over what was abandoned',
+      tags: ['internal'],
+      responses: { 200: { description: 'Dispatching', schema: z.object({ sending: z.int() }) } },
+    },
+    {
+      method: 'post',
       path: PAYMENT_CONFIRMED_ROUTE,
       operationId: 'deliverPaymentConfirmed',
       summary: 'A payment.confirmed CloudEvent, delivered by the sidecar (any JSON is accepted and judged)',
@@ -31,8 +49,8 @@ export const notificationServiceOpenApi = buildOpenApiDocument(
       bodyContentType: 'application/cloudevents+json',
       responses: {
         200: {
-          description: "The verdict for the sidecar: SUCCESS, RETRY (deliver again later), DROP (to the dead-letter topic)",
-          schema: z.object({ status: z.enum(['SUCCESS', 'RETRY', 'DROP']) }),
+          description: 'The verdict for the sidecar: SUCCESS (recorded; the e-mail is sent from the table), DROP (to the dead-letter topic)',
+          schema: z.object({ status: z.enum(['SUCCESS', 'DROP']) }),
         },
       },
     },

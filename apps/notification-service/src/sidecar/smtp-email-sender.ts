@@ -1,76 +1,58 @@
 // Sends e-mail through our sidecar's SMTP output binding. The SMTP server's
 // address and credentials live in the component (components/email-binding.yaml),
-// never here.
-import { describeSidecarAnswer, type SidecarClient } from '@orderflow/service-kit';
-import { UndeliverableEmail, type EmailSender } from '../domain/email-sender';
+// never here. One call is one attempt: the sidecar retries nothing (a retry
+// layered on a send whose outcome is unknown is how e-mails went out twice);
+// the dispatcher decides whether and when to try again.
+import { describeSidecarAnswer, SidecarUnreachable, type SidecarClient } from '@orderflow/service-kit';
+import { EmailNotSent, type EmailSender, type SendOptions } from '../domain/email-sender';
 import type { Email } from '../domain/notification';
-
-/**
- * The binding passes on the SMTP server's reply ("sending email failed: 501 ...",
- * or with Dapr's stock binding "... could not send email 1: 501 ..."). A 5xx reply
- * is permanent (RFC 5321 §4.2.1), as is an address the binding cannot parse;
- * anything else (4xx, no connection, a timeout) may pass on a later try.
- */
-export function isPermanentSmtpFailure(answer: string): boolean {
-  return /sending email failed: (?:gomail: could not send email \d+: )?5\d\d\b/.test(answer) || /gomail: invalid address/.test(answer);
-}
+import { classifySmtpFailure } from './smtp-failure';
 
 export interface DaprSmtpEmailSenderOptions {
   bindingName: string;
   from: string;
-  /** At most this many sends through the sidecar at once; see send(). Default 1. */
-  maxConcurrentSends?: number;
+  /**
+   * How long one call may take at most. The binding's own per-step deadlines
+   * (RFC 5321: minutes) and `completeBefore` end a send sooner; this only
+   * bounds a sidecar that stopped answering altogether.
+   */
+  callTimeoutMs: number;
 }
 
 export class DaprSmtpEmailSender implements EmailSender {
-  private readonly maxConcurrentSends: number;
-  private inFlight = 0;
-  /** Sends waiting for a free place, first come first served. */
-  private readonly waiting: (() => void)[] = [];
-
   constructor(
     private readonly sidecar: SidecarClient,
     private readonly options: DaprSmtpEmailSenderOptions,
-  ) {
-    this.maxConcurrentSends = options.maxConcurrentSends ?? 1;
-  }
+  ) {}
 
-  /**
-   * Dapr 1.18's stock SMTP binding (components-contrib bindings/smtp,
-   * mergeWithRequestMetadata) writes each request's metadata into the
-   * component's one shared settings object before composing the message. Two
-   * sends at once through such a sidecar can therefore swap recipients: one
-   * customer's confirmation could go to another. So by default this app sends
-   * one e-mail at a time, and every request sets every field it relies on.
-   * orderflow's own sidecar build (dapr/daprd/smtp_binding.go) keeps requests
-   * apart and sends over a pool of connections; beside it,
-   * EMAIL_MAX_CONCURRENT_SENDS may be raised (dapr.yaml does).
-   */
-  async send(email: Email, context: { traceHeaders?: Record<string, string | undefined> } = {}): Promise<void> {
-    if (this.inFlight >= this.maxConcurrentSends) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.inFlight += 1;
+  async send(email: Email, options: SendOptions): Promise<void> {
+    let response;
     try {
-      await this.sendNow(email, context);
-    } finally {
-      // Hand the place straight to the next waiting send, or give it back.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight -= 1;
+      response = await this.sidecar.invokeBinding(
+        this.options.bindingName,
+        'create',
+        email.html,
+        // Every field on every request: Dapr's stock binding keeps request metadata between requests.
+        {
+          emailFrom: this.options.from,
+          emailTo: email.to,
+          subject: email.subject,
+          completeBefore: options.completeBefore.toISOString(),
+        },
+        { headers: { traceparent: options.traceParent }, timeoutMs: this.options.callTimeoutMs, signal: options.signal },
+      );
+    } catch (error) {
+      if (!(error instanceof SidecarUnreachable)) throw error;
+      // Refused: the sidecar never saw the request. Anything else: it may have been mid-send.
+      const refused = (error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
+      throw new EmailNotSent(error.message, refused ? 'not-sent' : 'unknown', 'sidecar', false);
     }
-  }
-
-  private async sendNow(email: Email, context: { traceHeaders?: Record<string, string | undefined> }): Promise<void> {
-    const response = await this.sidecar.invokeBinding(
-      this.options.bindingName,
-      'create',
-      email.html,
-      { emailFrom: this.options.from, emailTo: email.to, subject: email.subject },
-      { headers: context.traceHeaders },
-    );
-    if (response.status < 200 || response.status >= 300) {
-      const answer = describeSidecarAnswer(response);
-      if (isPermanentSmtpFailure(answer)) throw new UndeliverableEmail(`the SMTP server refused it for good: ${answer}`);
-      throw new Error(`SMTP binding refused the e-mail: ${answer}`);
-    }
+    if (response.status >= 200 && response.status < 300) return;
+    const answer = describeSidecarAnswer(response);
+    const failure = classifySmtpFailure(answer);
+    if (failure) throw new EmailNotSent(answer, failure.certainty, failure.failureClass, failure.permanent);
+    // Not our binding's words: the sidecar refused the request itself (4xx: it never reached the binding),
+    // or failed around it (5xx: a timeout, a crash) with the send's fate unknown.
+    throw new EmailNotSent(answer, response.status < 500 ? 'not-sent' : 'unknown', 'sidecar', false);
   }
 }

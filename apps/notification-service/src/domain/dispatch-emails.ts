@@ -1,0 +1,214 @@
+// Sending the e-mails owed, from the notifications table. A dispatcher claims
+// due rows under a lease with a fencing token, sends each through the
+// EmailSender, waits for the server's definitive answer however long the
+// server takes (the binding applies RFC 5321's per-step timeouts), and records
+// the outcome only while its token still holds the row. It sends again only
+// when it is certain the previous attempt did not reach the server, or when
+// nobody can know (the reply to the final "." was lost): the one window in
+// which an e-mail can go out twice, counted by the `ambiguous` observer.
+//
+// Why a send taken over can never overlap the one before it: the holder gives
+// the sidecar a deadline (`completeBefore`, claim + sendWindowMs) after which
+// the message is abandoned unsent, and keeps renewing its lease while it
+// waits. A lease runs for leaseMs > sendWindowMs, so by the time a lease can
+// run out (its holder died or froze and stopped renewing) the holder's send has
+// either been abandoned or was complete: only the lost-reply window remains.
+// A holder's own successor (the same worker restarted: its sidecar abandoned
+// the send when the dead process's connection closed) takes over at once.
+import { confirmationEmail } from './confirmation-email';
+import { EmailNotSent } from './email-sender';
+import type { EmailSender } from './email-sender';
+import type { Claimant, ClaimedNotification, NotificationRepository } from './notification-repository';
+
+export interface DispatchOptions {
+  /** E-mails in flight at once (claims are taken only for free places). */
+  maxConcurrentSends: number;
+  /** How long a claim holds a row without renewal; longer than sendWindowMs. */
+  leaseMs: number;
+  /** How long after its claim a send may still hand the server the complete message. */
+  sendWindowMs: number;
+  /** Backoff after a failed attempt: retryBaseMs doubling per attempt, at most retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  claimant: Claimant;
+}
+
+/** What the dispatcher tells the app about (metrics, logs). */
+export interface DispatchObserver {
+  sent(notification: ClaimedNotification): void;
+  failed(notification: ClaimedNotification, failure: EmailNotSent, retryInMs: number): void;
+  undeliverable(notification: ClaimedNotification, failure: EmailNotSent): void;
+  /** An attempt whose outcome nobody can know: the e-mail may reach the customer twice. */
+  ambiguous(notification: ClaimedNotification, why: 'reply-lost' | 'holder-gone'): void;
+  /** This dispatcher's lease on a row was taken from it (it could not renew in time). */
+  leaseLost(notification: ClaimedNotification): void;
+  /** A pass or a record failed (the database is away); it is tried again. */
+  error(error: unknown, what: string): void;
+}
+
+export function emailRetryDelayMs(attempts: number, options: Pick<DispatchOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
+  return Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class EmailDispatcher {
+  private inFlight = 0;
+  private passRunning = false;
+  private passAgain = false;
+  private abandonedAgain = false;
+  private stopped = false;
+  private readonly sends = new Set<Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(
+    private readonly deps: { notifications: NotificationRepository; email: EmailSender; observer: DispatchObserver },
+    private readonly options: DispatchOptions,
+  ) {
+    if (options.leaseMs <= options.sendWindowMs) throw new Error('leaseMs must be longer than sendWindowMs');
+  }
+
+  /** E-mails being sent right now. */
+  get sending(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Claims and sends what is due, as far as there are free places. With
+   * `abandoned`, also takes over rows whose holder is gone (the periodic tick
+   * and start-up ask for that; a new delivery only needs the due rows).
+   */
+  wake(options: { abandoned?: boolean } = {}): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.passRunning) {
+      this.passAgain = true;
+      this.abandonedAgain ||= options.abandoned === true;
+      return Promise.resolve();
+    }
+    return this.pass(options.abandoned === true);
+  }
+
+  private async pass(abandoned: boolean): Promise<void> {
+    this.passRunning = true;
+    try {
+      let includeAbandoned = abandoned;
+      do {
+        this.passAgain = false;
+        const free = this.options.maxConcurrentSends - this.inFlight;
+        if (free <= 0) break; // a finishing send wakes us
+        const { claimant, leaseMs } = this.options;
+        const claimed = includeAbandoned ? await this.deps.notifications.claimAbandoned(free, leaseMs, claimant) : [];
+        if (claimed.length < free) claimed.push(...(await this.deps.notifications.claimDue(free - claimed.length, leaseMs, claimant)));
+        // Deadlines count from the claim, measured on this machine's clock, which the sidecar shares.
+        const completeBefore = new Date(Date.now() + this.options.sendWindowMs);
+        for (const notification of claimed) this.startSend(notification, completeBefore);
+        includeAbandoned = this.abandonedAgain;
+        this.abandonedAgain = false;
+        // A full batch may have left more behind.
+        if (claimed.length === free) this.passAgain = true;
+      } while (this.passAgain && !this.stopped);
+    } catch (error) {
+      this.deps.observer.error(error, 'claiming due e-mails');
+    } finally {
+      this.passRunning = false;
+    }
+  }
+
+  private startSend(notification: ClaimedNotification, completeBefore: Date): void {
+    this.inFlight += 1;
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const renewal = setInterval(() => void this.renew(notification, abort), Math.max(1_000, Math.floor(this.options.leaseMs / 4)));
+    const send = this.send(notification, completeBefore, abort).finally(() => {
+      clearInterval(renewal);
+      this.aborts.delete(abort);
+      this.sends.delete(send);
+      this.inFlight -= 1;
+      void this.wake();
+    });
+    this.sends.add(send);
+  }
+
+  private async renew(notification: ClaimedNotification, abort: AbortController): Promise<void> {
+    try {
+      const held = await this.deps.notifications.renewLease(notification.id, notification.leaseToken, this.options.leaseMs);
+      if (!held && !abort.signal.aborted) {
+        this.deps.observer.leaseLost(notification);
+        abort.abort(new Error('lease lost'));
+      }
+    } catch (error) {
+      // The lease has room for several missed renewals (leaseMs / 4 apart).
+      this.deps.observer.error(error, 'renewing a lease');
+    }
+  }
+
+  private async send(notification: ClaimedNotification, completeBefore: Date, abort: AbortController): Promise<void> {
+    const { notifications, email, observer } = this.deps;
+    if (notification.takenOver) observer.ambiguous(notification, 'holder-gone');
+    let failure: EmailNotSent | undefined;
+    try {
+      await email.send(confirmationEmail(notification.payment), {
+        traceParent: notification.traceParent ?? undefined,
+        completeBefore,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      failure =
+        error instanceof EmailNotSent
+          ? error
+          : new EmailNotSent(error instanceof Error ? error.message : String(error), 'unknown', 'sidecar', false);
+    }
+    if (!failure) {
+      if (await this.recordOutcome(notification, () => notifications.markSent(notification.id, notification.leaseToken))) {
+        observer.sent(notification);
+      }
+      return;
+    }
+    if (failure.certainty === 'unknown') observer.ambiguous(notification, 'reply-lost');
+    if (failure.permanent) {
+      const recorded = await this.recordOutcome(notification, () =>
+        notifications.markUndeliverable(notification.id, notification.leaseToken, { error: failure.message, failureClass: failure.failureClass }),
+      );
+      if (recorded) observer.undeliverable(notification, failure);
+      return;
+    }
+    // Stopping: whoever comes next may try again at once.
+    const retryInMs = this.stopped ? 0 : emailRetryDelayMs(notification.attempts, this.options);
+    const recorded = await this.recordOutcome(notification, () =>
+      notifications.markFailed(notification.id, notification.leaseToken, { error: failure.message, failureClass: failure.failureClass, retryInMs }),
+    );
+    if (recorded) observer.failed(notification, failure, retryInMs);
+  }
+
+  /**
+   * Records an outcome, trying again while the database is away (the lease,
+   * renewed meanwhile, keeps others off the row): an e-mail sent but not
+   * recorded as sent would be sent again. False when the lease was lost.
+   */
+  private async recordOutcome(notification: ClaimedNotification, record: () => Promise<boolean>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const held = await record();
+        if (!held) this.deps.observer.leaseLost(notification);
+        return held;
+      } catch (error) {
+        this.deps.observer.error(error, 'recording an outcome');
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Stops claiming; lets the sends in flight finish for up to `graceMs`, then
+   * abandons the rest (the sidecar drops an unfinished message) and records
+   * them as due again at once, for this worker's successor or another.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    const allDone = Promise.all([...this.sends]);
+    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([allDone, timer]);
+    for (const abort of this.aborts) abort.abort(new Error('notification-service is stopping'));
+    await Promise.race([Promise.all([...this.sends]), sleep(Math.max(1_000, graceMs))]);
+  }
+}
