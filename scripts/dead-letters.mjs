@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The operator's view of payment-topic-dlq: events the subscriber could never
-// process (malformed ones, or ones whose e-mail kept failing after every retry).
+// process (malformed ones, or ones it could not record for about an hour while
+// its database was away). E-mails that failed are not here: they wait in
+// notification-service's table and are retried there (npm run notifications).
 //
 //   npm run dead-letters                    list them (add --json for machines)
 //   npm run dead-letters -- replay --id ID  put one back on payment-topic

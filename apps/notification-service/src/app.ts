@@ -1,9 +1,10 @@
 // Builds notification-service's HTTP app and its e-mail dispatcher from their
 // dependencies, without listening or sending: start.ts wires the real ones and
 // wakes the dispatcher; tests wire a real database and a stub sidecar.
-import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
+import { createHttpApp, databaseAnswers, traceIdOf, type Knex, type Logger } from '@orderflow/service-kit';
 import { EmailDispatcher, type DispatchObserver, type DispatchOptions } from './domain/dispatch-emails';
 import type { EmailSender } from './domain/email-sender';
+import type { ClaimedNotification } from './domain/notification-repository';
 import { KnexNotificationRepository } from './data/notification-repository';
 import { dispatchRoutes } from './http/dispatch-routes';
 import { eventRoutes } from './http/event-routes';
@@ -20,33 +21,39 @@ export interface NotificationAppDeps {
   appApiToken?: string | undefined;
 }
 
-/** What the dispatcher reports, as metrics and log lines. */
+/** What the dispatcher reports, as metrics and log lines (with the trace id of the event the e-mail answers). */
 function dispatchObserver(metrics: NotificationMetrics, logger: Logger): DispatchObserver {
+  const about = (notification: ClaimedNotification) => ({
+    notificationId: notification.id,
+    orderReference: notification.payment.orderReference,
+    attempts: notification.attempts,
+    traceId: traceIdOf(notification.traceParent ?? undefined),
+  });
   return {
     sent: (notification) => {
       metrics.emails.inc({ result: 'sent' });
-      logger.info({ notificationId: notification.id, orderReference: notification.payment.orderReference, attempts: notification.attempts }, 'e-mail sent');
+      logger.info(about(notification), 'e-mail sent');
     },
     failed: (notification, failure, retryInMs) => {
       metrics.emails.inc({ result: 'failed' });
       metrics.smtpFailures.inc({ class: failure.failureClass });
       logger.warn(
-        { notificationId: notification.id, failureClass: failure.failureClass, certainty: failure.certainty, retryInMs, error: failure.message },
+        { ...about(notification), failureClass: failure.failureClass, certainty: failure.certainty, retryInMs, error: failure.message },
         'e-mail not sent; trying again later',
       );
     },
     undeliverable: (notification, failure) => {
       metrics.emails.inc({ result: 'undeliverable' });
       metrics.smtpFailures.inc({ class: failure.failureClass });
-      logger.warn({ notificationId: notification.id, error: failure.message }, 'e-mail undeliverable: the server refused the recipient for good');
+      logger.warn({ ...about(notification), error: failure.message }, 'e-mail undeliverable: the server refused the recipient for good');
     },
     ambiguous: (notification, why) => {
       metrics.ambiguousSends.inc({ why });
-      logger.warn({ notificationId: notification.id, why }, 'e-mail outcome unknown: it is sent again and may arrive twice');
+      logger.warn({ ...about(notification), why }, 'e-mail outcome unknown: it is sent again and may arrive twice');
     },
     leaseLost: (notification) => {
       metrics.leasesLost.inc();
-      logger.error({ notificationId: notification.id }, 'lost the lease of an e-mail in flight');
+      logger.error(about(notification), 'lost the lease of an e-mail in flight');
     },
     error: (error, what) => logger.error({ err: error }, `e-mail dispatcher: ${what} failed; trying again`),
   };
