@@ -17,6 +17,8 @@ export interface OrderAppDeps {
   bodyLimit: string;
   appApiToken?: string | undefined;
   idempotencyKeyTtlMs: number;
+  /** How long the sweep leaves a new order to the request that placed it. */
+  paymentGraceMs: number;
   sweep: SweepOptions;
   ordersPerCustomerPerMinute: number;
 }
@@ -36,6 +38,7 @@ export function buildOrderApp(deps: OrderAppDeps) {
         orders,
         payments: deps.payments,
         idempotencyKeyTtlMs: deps.idempotencyKeyTtlMs,
+        paymentGraceMs: deps.paymentGraceMs,
         metrics,
         rateLimit: new CustomerRateLimit(deps.ordersPerCustomerPerMinute),
       })(router);

@@ -31,7 +31,7 @@ export function createOrderMetrics(orders: OrderRepository) {
   });
   const sweptOrders = new Counter({
     name: 'orderflow_payment_retries_total',
-    help: 'Pending orders the retry sweep tried, by result',
+    help: 'Pending orders the retry sweep tried, by result: paid, still_pending, rejected, lease_lost (answered after its lease ran out; not recorded)',
     labelNames: ['result'] as const,
     registers: [metrics.registry],
   });

@@ -22,6 +22,7 @@ startHttpService({
       bodyLimit: config.BODY_LIMIT,
       appApiToken: config.APP_API_TOKEN,
       idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      paymentGraceMs: config.PAYMENT_GRACE_MS,
       ordersPerCustomerPerMinute: config.ORDERS_PER_CUSTOMER_PER_MINUTE,
       sweep: {
         batchSize: config.PAYMENT_SWEEP_BATCH_SIZE,

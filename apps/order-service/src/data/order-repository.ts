@@ -1,11 +1,14 @@
 import type { Knex } from '@orderflow/service-kit';
 import type { CurrencyCode, PaymentMethod } from '@orderflow/contracts';
 import type { Order, OrderLine, OrderStatus } from '../domain/order';
+import type { OrderOutcome } from '../domain/order-outcome';
 import type {
+  ClaimedOrder,
   IdempotencyClaim,
   OrderPage,
   OrderQuery,
   OrderRepository,
+  PaymentLease,
   PaymentOutcomeRecord,
   PaymentState,
   RecordedIdempotencyKey,
@@ -24,6 +27,7 @@ interface OrderRow {
   status: OrderStatus;
   payment_id: string | null;
   payment_attempts: number;
+  last_payment_error: string | null;
   created_at: Date;
 }
 
@@ -50,8 +54,19 @@ const ORDER_COLUMNS = [
   'status',
   'payment_id',
   'payment_attempts',
+  'last_payment_error',
   'created_at',
 ];
+
+/** The lease a new order is saved with, held by the request that places it. */
+const FIRST_LEASE: PaymentLease = 1;
+
+/** An OrderOutcome as kept in idempotency_keys.outcome (jsonb: the order's dates as ISO strings). */
+type StoredOutcome = Omit<OrderOutcome, 'order'> & { order: Omit<Order, 'createdAt'> & { createdAt: string } };
+
+function revive(stored: StoredOutcome): OrderOutcome {
+  return { ...stored, order: { ...stored.order, createdAt: new Date(stored.order.createdAt) } } as OrderOutcome;
+}
 
 /** Thrown inside the insert transaction to undo the order when its Idempotency-Key is taken. */
 class KeyAlreadyUsed extends Error {}
@@ -61,15 +76,16 @@ export class KnexOrderRepository implements OrderRepository {
 
   async insert(
     order: Order,
-    idempotency?: IdempotencyClaim,
-  ): Promise<{ inserted: true } | { inserted: false; earlier: RecordedIdempotencyKey }> {
+    options: { leaseMs: number; idempotency?: IdempotencyClaim | undefined },
+  ): Promise<{ inserted: true; lease: PaymentLease } | { inserted: false; earlier: RecordedIdempotencyKey }> {
+    const { idempotency, leaseMs } = options;
     if (!idempotency) {
-      await this.insertOrderAndLines(this.db, order);
-      return { inserted: true };
+      await this.insertOrderAndLines(this.db, order, leaseMs);
+      return { inserted: true, lease: FIRST_LEASE };
     }
     try {
       await this.db.transaction(async (trx) => {
-        await this.insertOrderAndLines(trx, order);
+        await this.insertOrderAndLines(trx, order, leaseMs);
         {
           // Takes the key, or a key whose retention ran out; a live key held by an
           // earlier request (even one still in flight: the insert waits for it) is not taken.
@@ -78,7 +94,8 @@ export class KnexOrderRepository implements OrderRepository {
              values (?, ?, ?, ?)
              on conflict (key) do update
                set request_hash = excluded.request_hash, order_reference = excluded.order_reference,
-                   response_status = null, response_body = null, created_at = now(), expires_at = excluded.expires_at
+                   response_status = null, response_body = null, outcome = null,
+                   created_at = now(), expires_at = excluded.expires_at
                where idempotency_keys.expires_at < now()
              returning key`,
             [idempotency.key, idempotency.requestHash, order.reference, idempotency.expiresAt],
@@ -86,27 +103,39 @@ export class KnexOrderRepository implements OrderRepository {
           if (taken.rows.length === 0) throw new KeyAlreadyUsed();
         }
       });
-      return { inserted: true };
+      return { inserted: true, lease: FIRST_LEASE };
     } catch (error) {
       if (!(error instanceof KeyAlreadyUsed)) throw error;
     }
-    const earlier: { request_hash: string; order_reference: string; response_status: number | null; response_body: unknown } =
-      await this.db('idempotency_keys').where({ key: idempotency.key }).first();
+    // The request that took the key held its order's first lease from the same
+    // moment (one transaction, one now()): past that lease it is no longer running.
+    const earlier: { request_hash: string; order_reference: string; outcome: StoredOutcome | null; may_still_be_running: boolean } =
+      await this.db('idempotency_keys')
+        .select(
+          'request_hash',
+          'order_reference',
+          'outcome',
+          this.db.raw('created_at > now() - make_interval(secs => ?) as may_still_be_running', [leaseMs / 1000]),
+        )
+        .where({ key: idempotency.key })
+        .first();
     return {
       inserted: false,
       earlier: {
         requestHash: earlier.request_hash,
         orderReference: earlier.order_reference,
-        response: earlier.response_status === null ? undefined : { status: earlier.response_status, body: earlier.response_body },
+        outcome: earlier.outcome === null ? undefined : revive(earlier.outcome),
+        mayStillBeRunning: earlier.may_still_be_running,
       },
     };
   }
 
   /**
    * The order and its lines in one statement (one round trip, one commit when
-   * not inside a transaction): the lines travel as one JSON array.
+   * not inside a transaction): the lines travel as one JSON array. The order is
+   * born holding its first lease and due for the sweep when that runs out.
    */
-  private async insertOrderAndLines(executor: Knex | Knex.Transaction, order: Order): Promise<void> {
+  private async insertOrderAndLines(executor: Knex | Knex.Transaction, order: Order, leaseMs: number): Promise<void> {
     const lines = order.items.map((item, index) => ({
       line_number: index + 1,
       product_id: item.productId,
@@ -118,8 +147,9 @@ export class KnexOrderRepository implements OrderRepository {
     await executor.raw(
       `with new_order as (
          insert into orders (reference, customer_id, customer_first_name, customer_last_name, customer_email,
-                             currency, payment_method, amount, status, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             currency, payment_method, amount, status, created_at,
+                             lease_version, next_payment_attempt_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))
          returning id)
        insert into order_lines (order_id, line_number, product_id, name, quantity, unit_price, line_total)
        select new_order.id, l.line_number, l.product_id, l.name, l.quantity, l.unit_price, l.line_total
@@ -137,15 +167,15 @@ export class KnexOrderRepository implements OrderRepository {
         order.amount,
         order.status,
         order.createdAt,
+        FIRST_LEASE,
+        leaseMs / 1000,
         JSON.stringify(lines),
       ],
     );
   }
 
-  async rememberResponse(idempotencyKey: string, response: { status: number; body: unknown }): Promise<void> {
-    await this.db('idempotency_keys')
-      .where({ key: idempotencyKey })
-      .update({ response_status: response.status, response_body: JSON.stringify(response.body) });
+  async rememberOutcome(idempotencyKey: string, outcome: OrderOutcome): Promise<void> {
+    await this.db('idempotency_keys').where({ key: idempotencyKey }).update({ outcome: JSON.stringify(outcome) });
   }
 
   async findByReference(reference: string): Promise<Order | undefined> {
@@ -171,35 +201,42 @@ export class KnexOrderRepository implements OrderRepository {
     };
   }
 
-  async recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined> {
-    const [row]: { status: OrderStatus; payment_id: string | null; payment_attempts: number }[] = await this.db('orders')
-      .where({ reference })
-      // A late answer never takes a paid order back to pending.
-      .whereNot('status', 'PAID')
+  async recordPaymentOutcome(reference: string, lease: PaymentLease, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined> {
+    const [row]: Pick<OrderRow, 'status' | 'payment_id' | 'payment_attempts' | 'last_payment_error'>[] = await this.db('orders')
+      // Only a pending order changes (PAID and PAYMENT_REJECTED are final), and
+      // only by the attempt holding its current lease: a late answer from a lease
+      // that ran out (another attempt took the order) changes nothing.
+      .where({ reference, status: 'PAYMENT_PENDING', lease_version: lease })
       .update({
         status: outcome.status,
         payment_id: outcome.paymentId ?? null,
         last_payment_error: outcome.error ?? null,
-        next_payment_attempt_at: outcome.status === 'PAYMENT_PENDING' ? (outcome.nextAttemptAt ?? this.db.fn.now()) : null,
+        next_payment_attempt_at:
+          outcome.status === 'PAYMENT_PENDING' ? this.db.raw('now() + make_interval(secs => ?)', [(outcome.retryInMs ?? 0) / 1000]) : null,
         payment_attempts: this.db.raw('payment_attempts + 1'),
+        // The lease is spent by the record it allowed.
+        lease_version: this.db.raw('lease_version + 1'),
         updated_at: this.db.fn.now(),
       })
-      .returning(['status', 'payment_id', 'payment_attempts']);
-    return row && { status: row.status, paymentId: row.payment_id, paymentAttempts: row.payment_attempts };
+      .returning(['status', 'payment_id', 'payment_attempts', 'last_payment_error']);
+    return (
+      row && { status: row.status, paymentId: row.payment_id, paymentAttempts: row.payment_attempts, paymentError: row.last_payment_error }
+    );
   }
 
-  async claimDuePayments(limit: number, leaseMs: number): Promise<Order[]> {
-    const claimed = await this.db.raw<{ rows: OrderRow[] }>(
-      `update orders set next_payment_attempt_at = now() + make_interval(secs => ?)
+  async claimDuePayments(limit: number, leaseMs: number): Promise<ClaimedOrder[]> {
+    const claimed = await this.db.raw<{ rows: (OrderRow & { lease_version: string })[] }>(
+      `update orders set next_payment_attempt_at = now() + make_interval(secs => ?), lease_version = lease_version + 1
         where id in (select id from orders
                       where status = 'PAYMENT_PENDING' and next_payment_attempt_at <= now()
                       order by next_payment_attempt_at
                       limit ?
                       for update skip locked)
-       returning ${ORDER_COLUMNS.join(', ')}`,
+       returning ${ORDER_COLUMNS.join(', ')}, lease_version`,
       [leaseMs / 1000, limit],
     );
-    return this.withLines(claimed.rows);
+    const orders = await this.withLines(claimed.rows);
+    return orders.map((order, index) => ({ order, lease: Number(claimed.rows[index]!.lease_version) }));
   }
 
   async countPendingPayments(): Promise<number> {
@@ -254,6 +291,7 @@ export class KnexOrderRepository implements OrderRepository {
       items: linesByOrder.get(row.id) ?? [],
       createdAt: row.created_at,
       paymentAttempts: row.payment_attempts,
+      paymentError: row.last_payment_error,
     }));
   }
 }

@@ -1,4 +1,5 @@
 import type { Order, OrderStatus } from './order';
+import type { OrderOutcome } from './order-outcome';
 
 export interface OrderPage {
   orders: Order[];
@@ -23,16 +24,30 @@ export interface IdempotencyClaim {
 export interface RecordedIdempotencyKey {
   requestHash: string;
   orderReference: string;
-  /** The answer it got; absent while that request is still being processed. */
-  response?: { status: number; body: unknown } | undefined;
+  /** What that request came to; absent until it has answered (or if it died first). */
+  outcome?: OrderOutcome | undefined;
+  /** That request took the key less than the first lease ago: it may still be running. */
+  mayStillBeRunning: boolean;
+}
+
+/**
+ * The right to record an order's payment outcome, given to one attempt at a
+ * time: the request that placed the order holds the first, each sweep's claim
+ * the next. A record made with an older lease than the order's changes nothing.
+ */
+export type PaymentLease = number;
+
+export interface ClaimedOrder {
+  order: Order;
+  lease: PaymentLease;
 }
 
 export interface PaymentOutcomeRecord {
   status: OrderStatus;
   paymentId?: string;
   error?: string;
-  /** For a pending order: when the retry sweep may try again. */
-  nextAttemptAt?: Date;
+  /** For a pending order: how long until the retry sweep may try again. */
+  retryInMs?: number;
 }
 
 /** What recording a payment outcome changed on the order. */
@@ -40,29 +55,38 @@ export interface PaymentState {
   status: OrderStatus;
   paymentId: string | null;
   paymentAttempts: number;
+  paymentError: string | null;
 }
 
 /** Persistence as the domain needs it; implemented with Knex in src/data. */
 export interface OrderRepository {
   /**
-   * Saves a new order with its lines. With an idempotency claim, the key is
-   * recorded in the same transaction, and if the key is already taken (and not
-   * expired) nothing is saved and the earlier request's record is returned.
+   * Saves a new order with its lines, holding its first payment lease for
+   * `leaseMs`: the sweep leaves it to the placing request meanwhile and
+   * charges it after (so an order whose request died is never stranded). With
+   * an idempotency claim, the key is recorded in the same transaction, and if
+   * the key is already taken (and not expired) nothing is saved and the earlier
+   * request's record is returned.
    */
   insert(
     order: Order,
-    idempotency?: IdempotencyClaim,
-  ): Promise<{ inserted: true } | { inserted: false; earlier: RecordedIdempotencyKey }>;
-  rememberResponse(idempotencyKey: string, response: { status: number; body: unknown }): Promise<void>;
+    options: { leaseMs: number; idempotency?: IdempotencyClaim | undefined },
+  ): Promise<{ inserted: true; lease: PaymentLease } | { inserted: false; earlier: RecordedIdempotencyKey }>;
+  /** Keeps what the request holding an Idempotency-Key came to, for its repeats. */
+  rememberOutcome(idempotencyKey: string, outcome: OrderOutcome): Promise<void>;
   findByReference(reference: string): Promise<Order | undefined>;
   list(query: OrderQuery): Promise<OrderPage>;
-  /** Records what asking for payment came to; a PAID order never changes again (then: undefined). */
-  recordPaymentOutcome(reference: string, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined>;
   /**
-   * Takes pending orders whose next attempt is due, for `leaseMs`: other
-   * replicas' sweeps skip them meanwhile (row locks, SKIP LOCKED).
+   * Records what asking for payment came to, if the order is still pending and
+   * `lease` is still its current lease (then: the new state; else undefined and
+   * nothing changed). PAID and PAYMENT_REJECTED never change again.
    */
-  claimDuePayments(limit: number, leaseMs: number): Promise<Order[]>;
+  recordPaymentOutcome(reference: string, lease: PaymentLease, outcome: PaymentOutcomeRecord): Promise<PaymentState | undefined>;
+  /**
+   * Takes up to `limit` pending orders whose next attempt is due, each with a
+   * new lease of `leaseMs`: other sweeps skip them until it runs out.
+   */
+  claimDuePayments(limit: number, leaseMs: number): Promise<ClaimedOrder[]>;
   countPendingPayments(): Promise<number>;
   countByStatus(): Promise<Partial<Record<OrderStatus, number>>>;
   purgeExpiredIdempotencyKeys(limit: number): Promise<number>;

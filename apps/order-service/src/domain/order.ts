@@ -35,6 +35,8 @@ export interface Order {
   createdAt: Date;
   /** How many times payment-service has been asked to charge it. */
   paymentAttempts: number;
+  /** Why the last attempt to charge it did not pay it (the refusal, for a PAYMENT_REJECTED order). */
+  paymentError: string | null;
 }
 
 // Crockford's base32: no I, L, O, U, so a reference read out on the phone survives.
@@ -62,6 +64,7 @@ export function createOrder(input: OrderInput, now: Date = new Date()): Order {
     items,
     createdAt: now,
     paymentAttempts: 0,
+    paymentError: null,
   };
 }
 

@@ -2,21 +2,27 @@
 // down), then hand its PaymentRequest to payment-service. If payment cannot
 // answer now, the order stays PAYMENT_PENDING, the customer is told so at
 // once instead of waiting on a frozen call, and the retry sweep
-// (retry-pending-payments.ts) charges it later.
-import { createOrder, type Order, type OrderInput } from './order';
+// (retry-pending-payments.ts) charges it later. The order is saved holding its
+// first payment lease, due for the sweep when that runs out: if this process
+// dies between saving and recording the outcome, a later sweep charges it.
+//
+// An Idempotency-Key is taken with the order, in one transaction, and keeps
+// whatever the request came to (paid, pending or rejected), so a repeat gets
+// the same answer. A repeat that finds no answer kept is told to retry while
+// the first request may still be running, and the order's real state after.
+import { createOrder, type OrderInput } from './order';
+import { outcomeOf, type OrderOutcome } from './order-outcome';
 import type { OrderRepository, RecordedIdempotencyKey } from './order-repository';
 import type { PaymentGateway } from './payment-gateway';
 import { settlePayment } from './settle-payment';
 
 export type PlaceOrderResult =
-  | { outcome: 'paid'; order: Order }
-  | { outcome: 'payment_pending'; order: Order; message: string }
-  | { outcome: 'payment_rejected'; order: Order; reason: string }
-  /** The Idempotency-Key was used before: nothing new was created. */
-  | { outcome: 'repeated'; earlier: RecordedIdempotencyKey };
-
-export const PAYMENT_PENDING_MESSAGE =
-  'Your order is saved. Payment is taking longer than usual; we will complete it automatically and e-mail you the confirmation.';
+  /** What placing the order came to; `replayed` when an earlier request with the same Idempotency-Key placed it. */
+  | (OrderOutcome & { replayed: boolean })
+  /** The Idempotency-Key was used before for a different request: nothing was done. */
+  | { outcome: 'key_reused' }
+  /** The request that took the Idempotency-Key may still be running: nothing was done; ask again shortly. */
+  | { outcome: 'in_progress' };
 
 export interface PlaceOrderDeps {
   orders: OrderRepository;
@@ -24,27 +30,39 @@ export interface PlaceOrderDeps {
 }
 
 export interface PlaceOrderOptions {
-  traceHeaders?: Record<string, string | undefined>;
+  /** How long the sweep leaves a new order to this request: longer than the worst payment call. */
+  graceMs: number;
+  traceHeaders?: Record<string, string | undefined> | undefined;
   idempotency?: { key: string; requestHash: string; ttlMs: number } | undefined;
 }
 
-export async function placeOrder(input: OrderInput, deps: PlaceOrderDeps, options: PlaceOrderOptions = {}): Promise<PlaceOrderResult> {
+export async function placeOrder(input: OrderInput, deps: PlaceOrderDeps, options: PlaceOrderOptions): Promise<PlaceOrderResult> {
   const order = createOrder(input);
   const idempotency = options.idempotency && {
     key: options.idempotency.key,
     requestHash: options.idempotency.requestHash,
     expiresAt: new Date(order.createdAt.getTime() + options.idempotency.ttlMs),
   };
-  const saved = await deps.orders.insert(order, idempotency);
-  if (!saved.inserted) return { outcome: 'repeated', earlier: saved.earlier };
+  const saved = await deps.orders.insert(order, { leaseMs: options.graceMs, idempotency });
+  if (!saved.inserted) return answerRepeat(saved.earlier, options.idempotency?.requestHash, deps.orders);
 
-  const settled = await settlePayment(order, deps, { traceHeaders: options.traceHeaders });
-  switch (settled.payment.kind) {
-    case 'confirmed':
-      return { outcome: 'paid', order: settled.order };
-    case 'unavailable':
-      return { outcome: 'payment_pending', order: settled.order, message: PAYMENT_PENDING_MESSAGE };
-    case 'rejected':
-      return { outcome: 'payment_rejected', order: settled.order, reason: settled.payment.reason };
-  }
+  const settled = await settlePayment(order, saved.lease, deps, { traceHeaders: options.traceHeaders });
+  const outcome = outcomeOf(settled.order);
+  if (idempotency) await deps.orders.rememberOutcome(idempotency.key, outcome);
+  return { ...outcome, replayed: false };
+}
+
+async function answerRepeat(
+  earlier: RecordedIdempotencyKey,
+  requestHash: string | undefined,
+  orders: OrderRepository,
+): Promise<PlaceOrderResult> {
+  if (earlier.requestHash !== requestHash) return { outcome: 'key_reused' };
+  if (earlier.outcome) return { ...earlier.outcome, replayed: true };
+  if (earlier.mayStillBeRunning) return { outcome: 'in_progress' };
+  // The request that took the key died before it answered. Its order is saved
+  // and the sweep settles it; the order's state now is the truthful answer.
+  const order = await orders.findByReference(earlier.orderReference);
+  if (!order) throw new Error(`order ${earlier.orderReference}, held by an Idempotency-Key, is missing`);
+  return { ...outcomeOf(order), replayed: true };
 }

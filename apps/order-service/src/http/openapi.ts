@@ -12,7 +12,7 @@ import {
 } from './order-schemas';
 
 const sweepReportSchema = z.union([
-  z.object({ tried: z.int(), paid: z.int(), stillPending: z.int(), rejected: z.int() }),
+  z.object({ tried: z.int(), paid: z.int(), stillPending: z.int(), rejected: z.int(), leaseLost: z.int() }),
   z.object({ skipped: z.string() }),
 ]);
 

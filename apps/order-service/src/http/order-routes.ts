@@ -4,7 +4,7 @@ import type { Response, Router } from 'express';
 import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
-import { placeOrder } from '../domain/place-order';
+import { placeOrder, type PlaceOrderResult } from '../domain/place-order';
 import type { OrderMetrics } from '../metrics';
 import type { CustomerRateLimit } from './customer-rate-limit';
 import type { z } from 'zod';
@@ -21,6 +21,8 @@ export interface OrderRouteDeps {
   payments: PaymentGateway;
   /** How long an Idempotency-Key is remembered. */
   idempotencyKeyTtlMs: number;
+  /** How long the sweep leaves a new order to the request that placed it. */
+  paymentGraceMs: number;
   metrics: OrderMetrics;
   rateLimit: CustomerRateLimit;
 }
@@ -45,6 +47,35 @@ function send(res: Response, status: number, body: unknown, reference: string) {
   res.status(status).json(body);
 }
 
+/** What placing an order came to, as HTTP: the same for a first answer and a replayed one. */
+function answer(res: Response, result: PlaceOrderResult): void {
+  switch (result.outcome) {
+    case 'key_reused':
+      throw new AppError('unprocessable', {
+        detail: 'this Idempotency-Key was already used with a different request body; use a new key for a new order',
+      });
+    case 'in_progress':
+      res.setHeader('retry-after', '1');
+      throw new AppError('conflict', { detail: 'a request with this Idempotency-Key is still being processed; retry shortly' });
+  }
+  if (result.replayed) res.setHeader('idempotent-replayed', 'true');
+  switch (result.outcome) {
+    case 'paid':
+      send(res, 201, orderView(result.order), result.order.reference);
+      return;
+    case 'payment_pending':
+      if (!result.replayed) {
+        res.locals.log.warn({ reference: result.order.reference }, 'payment unavailable: order saved as PAYMENT_PENDING');
+      }
+      send(res, 202, { ...orderView(result.order), message: result.message }, result.order.reference);
+      return;
+    case 'payment_rejected':
+      throw new AppError('upstream_error', {
+        detail: `order ${result.order.reference} is saved, but payment-service refused to charge it (${result.reason})`,
+      });
+  }
+}
+
 export function orderRoutes(deps: OrderRouteDeps) {
   return (router: Router) => {
     router.post('/orders', async (req, res) => {
@@ -61,39 +92,12 @@ export function orderRoutes(deps: OrderRouteDeps) {
       const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
       const result = await placeOrder(input, deps, {
+        graceMs: deps.paymentGraceMs,
         traceHeaders: traceHeaders(req),
         idempotency: key === undefined ? undefined : { key, requestHash, ttlMs: deps.idempotencyKeyTtlMs },
       });
-
-      deps.metrics.ordersPlaced.inc({ outcome: result.outcome });
-      if (result.outcome === 'repeated') {
-        const { earlier } = result;
-        if (earlier.requestHash !== requestHash) {
-          throw new AppError('unprocessable', {
-            detail: 'this Idempotency-Key was already used with a different request body; use a new key for a new order',
-          });
-        }
-        if (!earlier.response) {
-          res.setHeader('retry-after', '1');
-          throw new AppError('conflict', { detail: 'a request with this Idempotency-Key is still being processed; retry shortly' });
-        }
-        res.setHeader('idempotent-replayed', 'true');
-        send(res, earlier.response.status, earlier.response.body, earlier.orderReference);
-        return;
-      }
-
-      if (result.outcome === 'payment_rejected') {
-        throw new AppError('upstream_error', {
-          detail: `order ${result.order.reference} is saved, but payment-service refused to charge it (${result.reason})`,
-        });
-      }
-      const status = result.outcome === 'paid' ? 201 : 202;
-      const body = result.outcome === 'paid' ? orderView(result.order) : { ...orderView(result.order), message: result.message };
-      if (result.outcome === 'payment_pending') {
-        res.locals.log.warn({ reference: result.order.reference }, 'payment unavailable: order saved as PAYMENT_PENDING');
-      }
-      if (key !== undefined) await deps.orders.rememberResponse(key, { status, body });
-      send(res, status, body, result.order.reference);
+      deps.metrics.ordersPlaced.inc({ outcome: 'replayed' in result && !result.replayed ? result.outcome : 'repeated' });
+      answer(res, result);
     });
 
     router.get('/orders/:reference', async (req, res) => {

@@ -33,6 +33,7 @@ export function sweepRoutes(deps: SweepRouteDeps) {
         deps.metrics.sweptOrders.inc({ result: 'paid' }, report.paid);
         deps.metrics.sweptOrders.inc({ result: 'still_pending' }, report.stillPending);
         deps.metrics.sweptOrders.inc({ result: 'rejected' }, report.rejected);
+        deps.metrics.sweptOrders.inc({ result: 'lease_lost' }, report.leaseLost);
         const purged = await deps.orders.purgeExpiredIdempotencyKeys(1_000);
         if (report.tried > 0 || purged > 0) deps.logger.info({ ...report, purgedIdempotencyKeys: purged }, 'payment retry sweep');
         res.status(200).json(report);

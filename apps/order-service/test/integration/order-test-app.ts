@@ -20,6 +20,7 @@ export function buildTestOrderApp(db: Knex, sidecarPort: number, overrides: Part
     logger: testLogger,
     bodyLimit: '64kb',
     idempotencyKeyTtlMs: 60_000,
+    paymentGraceMs: 30_000,
     ordersPerCustomerPerMinute: 10_000,
     sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
     ...overrides,

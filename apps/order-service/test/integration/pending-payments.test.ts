@@ -168,6 +168,59 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(await database.db('orders').where({ reference: row.order_reference }).count<{ c: string }[]>('* as c')).toEqual([{ c: '1' }]);
   });
 
+  it('when payment-service refuses the charge, then a repeat of the key replays the same 502 problem and creates nothing', async () => {
+    sidecar.answerWith(() => ({ status: 409, body: { type: 'conflict' } }));
+    const key = `key-${Date.now()}-e`;
+    const first = await request(app).post('/orders').set('idempotency-key', key).send(order);
+    const countAfterFirst = await database.db('orders').count<{ c: string }[]>('* as c');
+    const again = await request(app).post('/orders').set('idempotency-key', key).send(order);
+
+    expect(first.status).toBe(502);
+    expect(again.status).toBe(502);
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await database.db('orders').count<{ c: string }[]>('* as c')).toEqual(countAfterFirst);
+    expect(sidecar.requests).toHaveLength(1);
+  });
+
+  it('when the request holding the key died before answering, then a repeat answers 409 while it may still run, and the order\'s real state once past the grace', async () => {
+    const graceMs = 1_000;
+    // The first request saves its order and is killed before it records the payment.
+    const dying = buildTestOrderApp(database.db, sidecar.port, {
+      paymentGraceMs: graceMs,
+      payments: {
+        requestPayment: async () => {
+          throw new Error('order-service killed during the payment call');
+        },
+      },
+    });
+    const replica = buildTestOrderApp(database.db, sidecar.port, { paymentGraceMs: graceMs });
+    const key = `key-${Date.now()}-f`;
+    expect((await request(dying).post('/orders').set('idempotency-key', key).send(order)).status).toBe(500);
+    const { order_reference: reference } = await database.db('idempotency_keys').where({ key }).first();
+
+    const early = await request(replica).post('/orders').set('idempotency-key', key).send(order);
+    expect(early.status).toBe(409);
+    expect(early.headers['retry-after']).toBe('1');
+
+    await new Promise((resolve) => setTimeout(resolve, graceMs + 100));
+    const pending = await request(replica).post('/orders').set('idempotency-key', key).send(order);
+    expect(pending.status).toBe(202);
+    expect(pending.headers['idempotent-replayed']).toBe('true');
+    expect(pending.body).toMatchObject({ reference, status: 'PAYMENT_PENDING', message: expect.stringMatching(/saved/) });
+
+    // Its order came due when the grace ran out: the sweep charges it.
+    sidecar.answerWith(confirming);
+    await request(replica).post('/payment-retry-sweep');
+    const paid = await request(replica).post('/orders').set('idempotency-key', key).send(order);
+    expect(paid.status).toBe(201);
+    expect(paid.headers['idempotent-replayed']).toBe('true');
+    expect(paid.body).toEqual((await request(replica).get(`/orders/${reference}`)).body);
+    expect(paid.body.status).toBe('PAID');
+    expect(await database.db('orders').where({ reference }).count<{ c: string }[]>('* as c')).toEqual([{ c: '1' }]);
+  });
+
   it('refuses a key with spaces or over 200 characters with 400 naming the header', async () => {
     const spaced = await request(app).post('/orders').set('idempotency-key', 'has space').send(order);
     expect(spaced.status).toBe(400);
