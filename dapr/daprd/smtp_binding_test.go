@@ -321,6 +321,8 @@ func TestConcurrentSendsToDifferentRecipientsEachArriveOnceWithTheirOwnRecipient
 	// Each new connection logs in: the first sends dial side by side and share the login.
 	server := startFakeSMTP(t, fakeOptions{auth: "PLAIN LOGIN"})
 	mailer := newTestMailer(t, server, map[string]string{"maxConnections": "4"})
+	// What every dial reads; no dial may write it (gomail's dialer set its Auth on the first dial).
+	shared, logins := *mailer.server, *mailer.server.logins
 	const sends = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, sends)
@@ -351,6 +353,10 @@ func TestConcurrentSendsToDifferentRecipientsEachArriveOnceWithTheirOwnRecipient
 		if recipient := fmt.Sprintf("customer-%02d@example.com", i); seen[recipient] != 1 {
 			t.Errorf("%s got %d e-mails, want 1", recipient, seen[recipient])
 		}
+	}
+	if after := *mailer.server; after.logins != shared.logins || *after.logins != logins || after.tlsConfig != shared.tlsConfig ||
+		after.timeouts != shared.timeouts || after.host != shared.host || after.address != shared.address || after.requireTLS != shared.requireTLS {
+		t.Error("a dial changed the settings all dials share")
 	}
 	if _, mostAtOnce := server.connections(); mostAtOnce > 4 {
 		t.Errorf("%d connections at once, want at most maxConnections (4)", mostAtOnce)
