@@ -95,6 +95,10 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
     expect(metadata.get('initialOffset').value).toBe('oldest');
   });
 
+  it('has the SMTP binding require STARTTLS, so the login never goes in clear text', () => {
+    expect(componentMetadata(named(rendering(), 'Component', 'email')).get('requireTLS')).toEqual({ name: 'requireTLS', value: 'true' });
+  });
+
   it('scopes the SMTP binding and the e-mail dispatch tick to notification-service, and the payment sweep tick to order-service', () => {
     expect(named(rendering(), 'Component', 'email').scopes).toEqual(['notification-service']);
     expect(named(rendering(), 'Component', 'email-dispatch').scopes).toEqual(['notification-service']);
@@ -199,6 +203,11 @@ describe('the Dapr resources', () => {
         expect(secretValues.some((value) => value.includes(credential))).toBe(true);
       }
     }
+  });
+
+  it('lets smtp.requireTLS=false turn STARTTLS back to opportunistic, for a sink without TLS', () => {
+    const email = named(render([], { 'smtp.requireTLS': 'false' }), 'Component', 'email');
+    expect(componentMetadata(email).get('requireTLS')).toEqual({ name: 'requireTLS', value: 'false' });
   });
 
   it('authenticates to Kafka with the credentials of the configured kind only', () => {

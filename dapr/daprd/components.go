@@ -31,7 +31,8 @@ func registerComponents() {
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
 	pubsubLoader.DefaultRegistry.RegisterComponent(inmemory.New, "in-memory")
 
-	// Not contrib's bindings/smtp: ours reuses its SMTP connection and keeps requests apart (smtp_binding.go).
+	// Not contrib's bindings/smtp: ours reuses its SMTP connections, keeps requests apart, gives every
+	// SMTP step a deadline tied to the request and names the step a send failed at (smtp_binding.go).
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(newReusingSMTP, "smtp")
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(cron.NewCron, "cron")
 

@@ -1,26 +1,25 @@
 package main
 
 // orderflow's SMTP output binding, registered as bindings.smtp in place of
-// components-contrib's (bindings/smtp v1.18.4), with the same metadata and the
-// same messages. Two things differ, both found by `npm run bench`:
+// components-contrib's (bindings/smtp v1.18.4): the same metadata, the same
+// message (gomail composes it), but its own SMTP client. What differs:
 //
-//  1. Contrib's Invoke merges each request's metadata into the component's one
-//     shared settings struct (mergeWithRequestMetadata has a pointer receiver),
-//     so two sends at once can swap recipients. Here every request works on a
-//     copy of the settings.
-//  2. Contrib dials a new SMTP connection for every e-mail. An SMTP server
-//     greets a new connection when it is ready: MailDev's (nodemailer's
-//     smtp-server) waits 100 ms first, to catch clients that talk too early, so
-//     each e-mail cost 100 ms and a sidecar sent at most ~10 per second. Here
-//     up to maxConnections (metadata, default 4) connections are kept and
-//     reused, each carrying one e-mail at a time; the one used last is used
-//     next (so a quiet sidecar keeps one warm connection), one unused for
-//     idleTimeout is closed, as is one after any error. Sends beyond the pool
-//     wait their turn (or their request's deadline).
+//  1. Each request works on a copy of the settings (contrib merges request
+//     metadata into one shared struct, so two sends at once can swap recipients).
+//  2. Connections are kept and reused, up to maxConnections (default 4), one
+//     e-mail at a time each (contrib dials per e-mail, and a server's greeting
+//     delay capped a sidecar at ~10 e-mails/s). The one used last goes next;
+//     one idle for 5 s is closed, as is one after any error.
+//  3. Every SMTP step has its own deadline (RFC 5321 §4.5.3.2, metadata
+//     timeout*) and ends at once when the request's ctx ends: a server that
+//     accepts and hangs cannot wedge the pool.
+//  4. A failure names its step and whether the message may have been accepted
+//     (smtp_failure.go): the app decides from that whether a resend is safe.
+//  5. The login is built once at Init (contrib's dialer was written by every
+//     dial); requireTLS (default false) refuses to go on without STARTTLS.
 //
-// A reused connection the server has closed fails before the message is handed
-// over (MAIL FROM); only then is the e-mail sent again on a new connection, so a
-// retry can never deliver it twice.
+// A reused connection the server has closed fails at MAIL, before anything is
+// handed over; only then is the e-mail sent again, on a new connection.
 
 import (
 	"context"
@@ -47,26 +46,33 @@ import (
 const (
 	smtpDefaultPriority       = 3
 	smtpIdleTimeout           = 5 * time.Second
+	smtpQuitTimeout           = 5 * time.Second
 	smtpDefaultMaxConnections = 4
 	smtpMaxMaxConnections     = 64
 )
 
-// smtpConnection is one connection of the pool (sender nil: not dialled yet, or closed).
-type smtpConnection struct {
-	sender   gomail.SendCloser
-	lastUsed time.Time
+// smtpAddedMetadata is the metadata this binding reads beyond contrib's.
+type smtpAddedMetadata struct {
+	MaxConnections  int    `mapstructure:"maxConnections"`
+	RequireTLS      bool   `mapstructure:"requireTLS"`
+	TimeoutConnect  string `mapstructure:"timeoutConnect"`
+	TimeoutGreeting string `mapstructure:"timeoutGreeting"`
+	TimeoutCommand  string `mapstructure:"timeoutCommand"`
+	TimeoutData     string `mapstructure:"timeoutData"`
+	TimeoutBlock    string `mapstructure:"timeoutBlock"`
+	TimeoutEnd      string `mapstructure:"timeoutEnd"`
 }
 
 type reusingMailer struct {
 	logger   logger.Logger
 	settings contribsmtp.Metadata
-	dialer   *gomail.Dialer
+	server   *smtpServer
 
 	// A send holds one permit while it uses a connection: at most maxConnections at once.
 	permits chan struct{}
 
 	mu     sync.Mutex
-	idle   []*smtpConnection // connections not in use, the one used last at the end
+	idle   []*smtpSession // connections not in use, the one used last at the end
 	closed bool
 }
 
@@ -97,12 +103,29 @@ func (s *reusingMailer) Init(_ context.Context, meta bindings.Metadata) error {
 	if err != nil {
 		return err
 	}
+	requireTLS, err := parseSMTPRequireTLS(meta.Properties["requireTLS"])
+	if err != nil {
+		return err
+	}
+	timeouts, err := parseSMTPTimeouts(meta.Properties)
+	if err != nil {
+		return err
+	}
 	s.permits = make(chan struct{}, maxConnections)
 	s.settings = settings
-	s.dialer = gomail.NewDialer(settings.Host, settings.Port, settings.User, settings.Password)
+	s.server = &smtpServer{
+		host:        settings.Host,
+		address:     smtpAddress(settings.Host, settings.Port),
+		implicitTLS: settings.Port == 465,
+		requireTLS:  requireTLS,
+		tlsConfig:   &tls.Config{ServerName: settings.Host, MinVersion: tls.VersionTLS12},
+		timeouts:    timeouts,
+	}
 	if settings.SkipTLSVerify {
-		/* #nosec */
-		s.dialer.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		s.server.tlsConfig.InsecureSkipVerify = true // #nosec G402 -- the operator asked for it, and was warned above
+	}
+	if settings.User != "" {
+		s.server.logins = newSMTPLogins(settings.User, settings.Password, settings.Host)
 	}
 	return nil
 }
@@ -130,6 +153,41 @@ func parseSMTPMaxConnections(value string) (int, error) {
 		return 0, fmt.Errorf("smtp binding error: maxConnections must be a whole number from 1 to %d, not %q", smtpMaxMaxConnections, value)
 	}
 	return count, nil
+}
+
+func parseSMTPRequireTLS(value string) (bool, error) {
+	if value == "" {
+		return false, nil // contrib's behaviour: STARTTLS when the server offers it
+	}
+	required, err := strconv.ParseBool(value)
+	if err != nil {
+		return false, fmt.Errorf("smtp binding error: requireTLS must be true or false, not %q", value)
+	}
+	return required, nil
+}
+
+// parseSMTPTimeouts reads timeoutConnect, ... (Go durations) over the defaults.
+func parseSMTPTimeouts(properties map[string]string) (smtpTimeouts, error) {
+	timeouts := defaultSMTPTimeouts
+	for name, field := range map[string]*time.Duration{
+		"timeoutConnect":  &timeouts.Connect,
+		"timeoutGreeting": &timeouts.Greeting,
+		"timeoutCommand":  &timeouts.Command,
+		"timeoutData":     &timeouts.Data,
+		"timeoutBlock":    &timeouts.Block,
+		"timeoutEnd":      &timeouts.End,
+	} {
+		value := properties[name]
+		if value == "" {
+			continue
+		}
+		duration, err := time.ParseDuration(value)
+		if err != nil || duration <= 0 {
+			return smtpTimeouts{}, fmt.Errorf("smtp binding error: %s must be a positive duration such as \"5m\", not %q", name, value)
+		}
+		*field = duration
+	}
+	return timeouts, nil
 }
 
 func (s *reusingMailer) Operations() []bindings.OperationKind {
@@ -178,12 +236,28 @@ func (s *reusingMailer) Invoke(ctx context.Context, req *bindings.InvokeRequest)
 		msg.SetBody("text/html", string(req.Data))
 	}
 
-	// The envelope, as gomail.Send derives it from the headers.
-	from, err := envelopeAddress(m.EmailFrom)
+	from, to, err := envelope(m)
 	if err != nil {
-		return nil, err
+		return nil, sendingFailed(&smtpFailure{Step: stepAddress, Text: err.Error()})
 	}
-	var to []string
+	if err := s.send(ctx, from, to, msg); err != nil {
+		return nil, sendingFailed(err)
+	}
+	s.logger.Debug("smtp binding: sent email successfully")
+	return nil, nil
+}
+
+// sendingFailed is the error Invoke returns: the app reads failure's tokens
+// right after "sending email failed: ".
+func sendingFailed(failure *smtpFailure) error {
+	return fmt.Errorf("error from smtp binding, sending email failed: %w", failure)
+}
+
+// envelope is the sender and the recipients, as gomail.Send derives them from the headers.
+func envelope(m contribsmtp.Metadata) (from string, to []string, err error) {
+	if from, err = envelopeAddress(m.EmailFrom); err != nil {
+		return "", nil, err
+	}
 	for _, list := range []string{m.EmailTo, m.EmailCC, m.EmailBCC} {
 		if list == "" {
 			continue
@@ -191,100 +265,93 @@ func (s *reusingMailer) Invoke(ctx context.Context, req *bindings.InvokeRequest)
 		for _, field := range splitAddresses(list) {
 			address, err := envelopeAddress(field)
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
 			to = appendUnique(to, address)
 		}
 	}
-
-	if err := s.send(ctx, from, to, msg); err != nil {
-		return nil, fmt.Errorf("error from smtp binding, sending email failed: %+v", err)
-	}
-	s.logger.Debug("smtp binding: sent email successfully")
-	return nil, nil
+	return from, to, nil
 }
 
-// handedOver records whether the message itself reached the server (DATA).
-type handedOver struct {
-	msg     io.WriterTo
-	started bool
-}
-
-func (h *handedOver) WriteTo(w io.Writer) (int64, error) {
-	h.started = true
-	return h.msg.WriteTo(w)
-}
-
-func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg *gomail.Message) error {
+// send delivers over a pooled connection, waiting for a free one if need be.
+func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg io.WriterTo) *smtpFailure {
 	select {
 	case s.permits <- struct{}{}:
 	case <-ctx.Done():
-		return fmt.Errorf("no SMTP connection free before the request's deadline: %w", ctx.Err())
+		return &smtpFailure{Step: stepQueue, Text: fmt.Sprintf("no SMTP connection became free before the request ended: %s", context.Cause(ctx))}
 	}
 	defer func() { <-s.permits }()
-	conn := s.takeConnection()
-	defer s.returnConnection(conn)
+	session := s.takeConnection()
+	defer func() { s.returnConnection(session) }()
 	for attempt := 0; ; attempt++ {
-		fresh := false
-		if conn.sender != nil && time.Since(conn.lastUsed) > smtpIdleTimeout {
-			conn.close()
+		if session != nil && time.Since(session.lastUsed) > smtpIdleTimeout {
+			go session.quit()
+			session = nil
 		}
-		if conn.sender == nil {
-			sender, err := s.dialer.Dial()
-			if err != nil {
-				return err
+		reused := session != nil
+		if session == nil {
+			var err error
+			if session, err = dialSMTP(ctx, s.server); err != nil {
+				return asSMTPFailure(err)
 			}
-			conn.sender, fresh = sender, true
 		}
-		payload := &handedOver{msg: msg}
-		err := conn.sender.Send(from, to, payload)
+		err := session.deliver(ctx, from, to, msg)
 		if err == nil {
-			conn.lastUsed = time.Now()
+			session.lastUsed = time.Now()
 			return nil
 		}
-		// After any error the SMTP session is in an unknown state: start the next send on a new one.
-		conn.close()
-		if fresh || payload.started || attempt > 0 {
-			return err
+		session.close()
+		session = nil
+		failure := asSMTPFailure(err)
+		// A reused connection the server has closed (idle timeout, restart)
+		// fails at MAIL, before anything was handed over: only then send again.
+		if !reused || attempt > 0 || failure.Step != stepMail || ctx.Err() != nil {
+			return failure
 		}
-		// A reused connection failed before the message was handed over: nothing was sent.
+		s.logger.Debugf("smtp binding: a reused connection failed at MAIL (%s); sending on a new one", failure.Text)
 	}
 }
 
-// takeConnection hands out the connection used last, or a new (undialled) one.
-func (s *reusingMailer) takeConnection() *smtpConnection {
+func asSMTPFailure(err error) *smtpFailure {
+	var failure *smtpFailure
+	if errors.As(err, &failure) {
+		return failure
+	}
+	return &smtpFailure{Step: stepConnect, Text: err.Error()} // not reached: the session reports every error as a step's
+}
+
+// takeConnection hands out the connection used last, or nil (dial one).
+func (s *reusingMailer) takeConnection() *smtpSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n := len(s.idle); n > 0 {
-		conn := s.idle[n-1]
+		session := s.idle[n-1]
 		s.idle = s.idle[:n-1]
-		return conn
+		return session
 	}
-	return &smtpConnection{}
+	return nil
 }
 
-// returnConnection keeps a connection for the next send and closes the ones
-// left unused for idleTimeout (they sit at the front).
-func (s *reusingMailer) returnConnection(conn *smtpConnection) {
+// returnConnection keeps a healthy connection for the next send and ends the
+// ones left unused for idleTimeout (they sit at the front).
+func (s *reusingMailer) returnConnection(session *smtpSession) {
+	if session == nil {
+		return
+	}
+	if session.broken {
+		session.close()
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		conn.close()
+		go session.quit()
 		return
 	}
-	if conn.sender != nil {
-		s.idle = append(s.idle, conn)
-	}
+	s.idle = append(s.idle, session)
 	for len(s.idle) > 0 && time.Since(s.idle[0].lastUsed) > smtpIdleTimeout {
-		s.idle[0].close()
+		go s.idle[0].quit()
 		s.idle = s.idle[1:]
-	}
-}
-
-func (c *smtpConnection) close() {
-	if c.sender != nil {
-		_ = c.sender.Close()
-		c.sender = nil
 	}
 }
 
@@ -311,16 +378,17 @@ func appendUnique(list []string, value string) []string {
 
 func (s *reusingMailer) GetComponentMetadata() (metadataInfo metadata.MetadataMap) {
 	_ = metadata.GetMetadataInfoFromStructType(reflect.TypeOf(contribsmtp.Metadata{}), &metadataInfo, metadata.BindingType)
+	_ = metadata.GetMetadataInfoFromStructType(reflect.TypeOf(smtpAddedMetadata{}), &metadataInfo, metadata.BindingType)
 	return
 }
 
-// Close closes the idle connections now and those in use as their sends end.
+// Close ends the idle connections now and those in use as their sends end.
 func (s *reusingMailer) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	for _, conn := range s.idle {
-		conn.close()
+	for _, session := range s.idle {
+		go session.quit()
 	}
 	s.idle = nil
 	return nil

@@ -399,13 +399,17 @@ function findOnPath(name) {
  * `go test` of our daprd module (dapr/daprd/*_test.go: what we added to the
  * runtime). Returns { passed, failed, skipped } counted from `go test -json`.
  * A package that does not build counts as one failure.
+ * With a C compiler on PATH the tests run under the race detector (it needs cgo;
+ * its first build of the runtime's packages takes minutes, later ones are cached).
  */
 export async function goTests() {
   const go = findOnPath('go');
   if (!go) return { passed: 0, failed: 1, skipped: 0, note: 'Go is not installed: the daprd module tests did not run' };
-  const result = spawnSync(go, ['test', '-count=1', '-json', '.'], {
+  const race = Boolean(findOnPath('gcc') ?? findOnPath('cc'));
+  if (!race) process.stdout.write('  go: no C compiler (gcc or cc) on PATH: the tests run without -race\n');
+  const result = spawnSync(go, ['test', '-count=1', '-json', ...(race ? ['-race'] : []), '.'], {
     cwd: SOURCE_DIR,
-    env: { ...process.env, ...GO_ENV },
+    env: { ...process.env, ...GO_ENV, ...(race ? { CGO_ENABLED: '1' } : {}) },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
