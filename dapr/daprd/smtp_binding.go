@@ -240,7 +240,16 @@ func (s *reusingMailer) Invoke(ctx context.Context, req *bindings.InvokeRequest)
 	if err != nil {
 		return nil, sendingFailed(&smtpFailure{Step: stepAddress, Text: err.Error()})
 	}
-	if err := s.send(ctx, from, to, msg); err != nil {
+	// completeBefore (RFC 3339, request metadata): the server must have the whole
+	// message by then, or it is abandoned unsent. Only the wait for the reply to
+	// the final "." may run past it. notification-service sets it so that a send
+	// taken over after its lease ran out can never overlap the one before it.
+	window, closeWindow, err := sendWindow(ctx, req.Metadata["completeBefore"])
+	if err != nil {
+		return nil, err
+	}
+	defer closeWindow()
+	if err := s.send(window, ctx, from, to, msg); err != nil {
 		return nil, sendingFailed(err)
 	}
 	s.logger.Debug("smtp binding: sent email successfully")
@@ -273,8 +282,26 @@ func envelope(m contribsmtp.Metadata) (from string, to []string, err error) {
 	return from, to, nil
 }
 
+// errSendWindowClosed is the cause of a send abandoned at completeBefore.
+var errSendWindowClosed = errors.New("the send window (completeBefore) closed before the message was complete")
+
+// sendWindow is ctx ending at completeBefore too (unchanged when it is empty).
+func sendWindow(ctx context.Context, completeBefore string) (context.Context, context.CancelFunc, error) {
+	if completeBefore == "" {
+		return ctx, func() {}, nil
+	}
+	deadline, err := time.Parse(time.RFC3339Nano, completeBefore)
+	if err != nil {
+		return nil, nil, fmt.Errorf("smtp binding error: completeBefore must be an RFC 3339 time, not %q", completeBefore)
+	}
+	window, cancel := context.WithDeadlineCause(ctx, deadline, errSendWindowClosed)
+	return window, cancel, nil
+}
+
 // send delivers over a pooled connection, waiting for a free one if need be.
-func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg io.WriterTo) *smtpFailure {
+// ctx bounds every step up to the final "."; endCtx (the request itself) the
+// wait for the reply to it.
+func (s *reusingMailer) send(ctx, endCtx context.Context, from string, to []string, msg io.WriterTo) *smtpFailure {
 	select {
 	case s.permits <- struct{}{}:
 	case <-ctx.Done():
@@ -295,7 +322,7 @@ func (s *reusingMailer) send(ctx context.Context, from string, to []string, msg 
 				return asSMTPFailure(err)
 			}
 		}
-		err := session.deliver(ctx, from, to, msg)
+		err := session.deliver(ctx, endCtx, from, to, msg)
 		if err == nil {
 			session.lastUsed = time.Now()
 			return nil

@@ -506,3 +506,78 @@ func waitUntil(t *testing.T, condition func() bool) {
 	}
 	t.Fatal("timed out waiting")
 }
+
+// sendMailCompleteBefore is sendMail with the app's completeBefore deadline.
+func sendMailCompleteBefore(ctx context.Context, mailer *reusingMailer, to string, completeBefore time.Time) error {
+	_, err := mailer.Invoke(ctx, &bindings.InvokeRequest{
+		Operation: bindings.CreateOperation,
+		Data:      []byte("hello"),
+		Metadata:  map[string]string{"emailTo": to, "subject": "windowed", "completeBefore": completeBefore.Format(time.RFC3339Nano)},
+	})
+	return err
+}
+
+func TestASendNotCompleteWithinItsWindowIsAbandonedUnsentAtTheStepItWasIn(t *testing.T) {
+	for _, step := range []smtpStep{stepGreeting, stepMail, stepRcpt, stepData} {
+		t.Run(string(step), func(t *testing.T) {
+			t.Parallel()
+			server := startFakeSMTP(t, fakeOptions{auth: "PLAIN"})
+			server.on(step, stall())
+			// The RFC 5321 deadlines (minutes): only the window can end this send.
+			mailer := newTestMailer(t, server, map[string]string{
+				"timeoutConnect": "", "timeoutGreeting": "", "timeoutCommand": "", "timeoutData": "", "timeoutBlock": "", "timeoutEnd": "",
+			})
+			started := time.Now()
+			err := sendMailCompleteBefore(context.Background(), mailer, "ann@example.com", started.Add(300*time.Millisecond))
+			failure := expectFailure(t, err, step, false, 0, "")
+			if !strings.Contains(failure.Text, "send window (completeBefore) closed") {
+				t.Errorf("text %q does not say the window closed", failure.Text)
+			}
+			if elapsed := time.Since(started); elapsed > 3*time.Second {
+				t.Errorf("ended %v after the start, want at once after the window closed (300ms)", elapsed)
+			}
+			if len(server.delivered()) != 0 {
+				t.Errorf("the server got the message")
+			}
+		})
+	}
+}
+
+func TestOnceTheFinalDotIsOutTheReplyIsAwaitedPastTheWindow(t *testing.T) {
+	server := startFakeSMTP(t, fakeOptions{auth: "PLAIN"})
+	// The server answers the final "." well after the window closed: a delivery, not an abandoned send.
+	server.on(stepEnd, late(700*time.Millisecond))
+	mailer := newTestMailer(t, server, map[string]string{"timeoutEnd": "5s"})
+	if err := sendMailCompleteBefore(context.Background(), mailer, "ann@example.com", time.Now().Add(300*time.Millisecond)); err != nil {
+		t.Fatalf("want the send to succeed, got %v", err)
+	}
+	if got := len(server.delivered()); got != 1 {
+		t.Fatalf("delivered %d messages, want 1", got)
+	}
+}
+
+func TestAWindowAlreadyClosedSendsNothingAndContactsNoServer(t *testing.T) {
+	server := startFakeSMTP(t, fakeOptions{auth: "PLAIN"})
+	mailer := newTestMailer(t, server, nil)
+	err := sendMailCompleteBefore(context.Background(), mailer, "ann@example.com", time.Now().Add(-time.Second))
+	failure := failureOf(t, err)
+	if failure.Unknown {
+		t.Fatalf("got %s, want not-sent", smtpFailureText(failure))
+	}
+	if accepted, _ := server.connections(); accepted != 0 {
+		t.Fatalf("%d connections, want none", accepted)
+	}
+}
+
+func TestACompleteBeforeThatIsNoTimeIsRefused(t *testing.T) {
+	server := startFakeSMTP(t, fakeOptions{auth: "PLAIN"})
+	mailer := newTestMailer(t, server, nil)
+	_, err := mailer.Invoke(context.Background(), &bindings.InvokeRequest{
+		Operation: bindings.CreateOperation,
+		Data:      []byte("hello"),
+		Metadata:  map[string]string{"emailTo": "ann@example.com", "subject": "s", "completeBefore": "soon"},
+	})
+	if err == nil || !strings.Contains(err.Error(), "completeBefore must be an RFC 3339 time") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -32,17 +32,20 @@ const (
 	faultStall fakeFault = iota + 1 // no reply (and for BODY: no reading) until the test ends
 	faultReply                      // this reply line instead of the normal one
 	faultDrop                       // close the connection instead of replying (BODY: after reading a little)
+	faultDelay                      // the normal reply, `delay` late (not for BODY)
 )
 
 type fakeAction struct {
 	fault fakeFault
 	reply string
+	delay time.Duration
 	times int // how many times it applies; 0: every time
 }
 
 func stall() fakeAction               { return fakeAction{fault: faultStall} }
 func drop() fakeAction                { return fakeAction{fault: faultDrop} }
 func reply(line string) fakeAction    { return fakeAction{fault: faultReply, reply: line} }
+func late(d time.Duration) fakeAction { return fakeAction{fault: faultDelay, delay: d} }
 func (a fakeAction) once() fakeAction { a.times = 1; return a }
 
 // fakeMessage is a message the server accepted (250 to the final ".").
@@ -230,6 +233,12 @@ func (s *fakeSession) answerAccepting(step smtpStep, accept func(), normal ...st
 			return false, false
 		case faultReply:
 			return s.text.PrintfLine("%s", action.reply) == nil, false
+		case faultDelay:
+			select {
+			case <-time.After(action.delay):
+			case <-s.server.release:
+				return false, false
+			}
 		}
 	}
 	if accept != nil {

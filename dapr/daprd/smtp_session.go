@@ -201,8 +201,9 @@ func (s *smtpSession) open(ctx context.Context) error {
 	return nil
 }
 
-// deliver sends one message over an open session.
-func (s *smtpSession) deliver(ctx context.Context, from string, to []string, msg io.WriterTo) error {
+// deliver sends one message over an open session: ctx bounds the steps up to
+// the final "." (the send window), endCtx the wait for the reply to it.
+func (s *smtpSession) deliver(ctx, endCtx context.Context, from string, to []string, msg io.WriterTo) error {
 	timeouts := s.server.timeouts
 	if err := s.step(ctx, stepMail, timeouts.Command, func() error {
 		_, _, err := s.cmd(250, "MAIL FROM:<%s>%s", from, s.mailParameters())
@@ -237,7 +238,13 @@ func (s *smtpSession) deliver(ctx context.Context, from string, to []string, msg
 	}); err != nil {
 		return err
 	}
-	return s.step(ctx, stepEnd, timeouts.End, func() error {
+	// The final "." goes out only inside the window; once it has, the reply is
+	// awaited for as long as the request lasts (up to timeoutEnd).
+	if ctx.Err() != nil {
+		s.broken = true
+		return requestEnded(stepEnd, ctx)
+	}
+	return s.step(endCtx, stepEnd, timeouts.End, func() error {
 		if err := body.Close(); err != nil { // writes the final "."
 			return err
 		}
