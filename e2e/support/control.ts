@@ -2,7 +2,12 @@
 // starts it: real faults on the real processes of the stack.
 
 export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
-export type SmtpFaultMode = { mode: 'pass' } | { mode: 'delay'; delayMs: number } | { mode: 'refuse-auth' };
+/**
+ * The SMTP fault proxy's modes (scripts/lib/smtp-fault-proxy.mjs). delay: every
+ * reply of the server held `delayMs`; with `endOfData: false` not the reply to
+ * a message's final ".".
+ */
+export type SmtpFaultMode = { mode: 'pass' } | { mode: 'delay'; delayMs: number; endOfData?: boolean } | { mode: 'refuse-auth' };
 
 export interface ProcessInfo {
   name: string;
@@ -25,7 +30,10 @@ export interface InstancePorts {
 export interface SmtpProxyStatus {
   mode: SmtpFaultMode['mode'];
   delayMs: number;
+  endOfData: boolean;
   openConnections: number;
+  /** Connections between MAIL FROM and the reply to the message's final ".": sends under way. */
+  transactionsInFlight: number;
   connections: number;
   authRefused: number;
   repliesDelayed: number;

@@ -39,7 +39,7 @@ export interface StreamedOrder {
   idempotencyKey: string;
   placedAt: number;
   attempts: Attempt[];
-  /** Set once an attempt was answered 201 or 202 (first time or on a retry). */
+  /** Set once an attempt was answered 2xx with the order (201 PAID, 202 pending; a replay may answer 200). */
   accepted?: { status: number; reference: string; at: number };
   /** Set when an answer says the order will never be taken (a 4xx other than 409 and 429). */
   refused?: { status: number; detail: string };
@@ -128,7 +128,7 @@ export class OrderStream {
       try {
         const answer = await post(entry, body, order.idempotencyKey);
         order.attempts.push({ at: started, through: entry.name, status: answer.status, ms: Date.now() - started });
-        if (answer.status === 201 || answer.status === 202) {
+        if (answer.status >= 200 && answer.status < 300 && typeof answer.body?.reference === 'string') {
           order.accepted = { status: answer.status, reference: answer.body.reference, at: Date.now() };
           return;
         }

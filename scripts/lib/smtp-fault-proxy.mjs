@@ -5,7 +5,11 @@
 //   pass          transparent (the default)
 //   delay         every reply of the server reaches the client `delayMs` late
 //                 (greylisting tarpits, content scanning, a slow link); the
-//                 client's own lines are not held
+//                 client's own lines are not held. With `endOfData: false` the
+//                 reply to a message's final "." is not held: a send is slow
+//                 up to its last line, and once that is out the outcome comes
+//                 at once (a client killed mid-send is then almost surely
+//                 killed before the server took the message)
 //   refuse-auth   the proxy answers every AUTH itself with
 //                 535 5.7.8 Authentication credentials invalid, as a server
 //                 whose password was rotated does; the connections open when
@@ -23,14 +27,28 @@ export const AUTH_REFUSED = '535 5.7.8 Authentication credentials invalid\r\n';
  * 127.0.0.1:`upstreamPort`. Returns { port, setMode, status, close }.
  */
 export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.0.0.1' }) {
-  let mode = { mode: 'pass', delayMs: 0 };
+  let mode = { mode: 'pass', delayMs: 0, endOfData: true };
   const sessions = new Set();
   const counts = { connections: 0, authRefused: 0, repliesDelayed: 0, dropped: 0 };
 
   const server = net.createServer((client) => {
     counts.connections += 1;
     const upstream = net.connect({ host: '127.0.0.1', port: upstreamPort });
-    const session = { client, upstream, inData: false, held: '', lineStart: '', lineForwarded: false, serverBuffer: '', releaseAt: 0 };
+    const session = {
+      client,
+      upstream,
+      /** Between DATA's 354 and the lone ".": the client's lines are the message. */
+      inData: false,
+      /** The "." went out: the server's next reply says whether it took the message. */
+      awaitingEndOfData: false,
+      /** From MAIL FROM until the reply to the message's "." (or RSET). */
+      inTransaction: false,
+      held: '',
+      lineStart: '',
+      lineForwarded: false,
+      serverBuffer: '',
+      releaseAt: 0,
+    };
     sessions.add(session);
     const close = () => {
       sessions.delete(session);
@@ -47,8 +65,9 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
     });
 
     upstream.on('data', (chunk) => {
+      const spared = session.awaitingEndOfData && !mode.endOfData;
       watchReplies(session, chunk.toString('latin1'));
-      const delayMs = mode.mode === 'delay' ? mode.delayMs : 0;
+      const delayMs = mode.mode === 'delay' && !spared ? mode.delayMs : 0;
       // Replies keep their order: none overtakes one still held.
       const releaseAt = Math.max(Date.now() + delayMs, session.releaseAt);
       session.releaseAt = releaseAt;
@@ -78,6 +97,11 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       const line = session.serverBuffer.slice(0, end);
       session.serverBuffer = session.serverBuffer.slice(end + 1);
       if (/^354[ \r]/.test(line) || line === '354') session.inData = true;
+      // The last line of a reply ("250 ..." rather than "250-..."): the reply to the "." is complete.
+      if (session.awaitingEndOfData && /^\d{3}([ \r]|$)/.test(line)) {
+        session.awaitingEndOfData = false;
+        session.inTransaction = false;
+      }
     }
   }
 
@@ -113,7 +137,14 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
         else forward += line;
       }
       if (complete) {
-        if (session.inData && (session.lineStart === '.\r\n' || session.lineStart === '.\n')) session.inData = false;
+        if (session.inData && (session.lineStart === '.\r\n' || session.lineStart === '.\n')) {
+          session.inData = false;
+          session.awaitingEndOfData = true;
+        } else if (!session.inData && /^MAIL/i.test(session.lineStart)) {
+          session.inTransaction = true;
+        } else if (!session.inData && /^(RSET|QUIT)/i.test(session.lineStart)) {
+          session.inTransaction = false;
+        }
         session.lineStart = '';
         session.lineForwarded = false;
       }
@@ -146,7 +177,7 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
         throw new Error('delay needs delayMs: a whole number of milliseconds, 1 to 600000');
       }
       const entering = next.mode !== mode.mode;
-      mode = { mode: next.mode, delayMs };
+      mode = { mode: next.mode, delayMs, endOfData: next.mode !== 'delay' || next.endOfData !== false };
       if (entering && next.mode === 'refuse-auth') {
         for (const session of sessions) {
           counts.dropped += 1;
@@ -157,7 +188,8 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       return this.status();
     },
     status() {
-      return { ...mode, openConnections: sessions.size, ...counts };
+      const transactionsInFlight = [...sessions].filter((session) => session.inTransaction).length;
+      return { ...mode, openConnections: sessions.size, transactionsInFlight, ...counts };
     },
     async close() {
       for (const session of sessions) {

@@ -132,6 +132,26 @@ describe('the SMTP fault proxy', () => {
     client.destroy();
   });
 
+  it('in delay mode with endOfData off, holds every reply but the one to the message\'s final ".", and counts the sends under way', async () => {
+    proxy.setMode({ mode: 'pass' });
+    const client = smtpClient(proxy.port);
+    await client.greeting;
+    await client.send('EHLO me');
+    proxy.setMode({ mode: 'delay', delayMs: 400, endOfData: false });
+    let started = Date.now();
+    assert.match(await client.send('MAIL FROM:<a@example.com>'), /^250/);
+    assert.ok(Date.now() - started >= 380, 'the MAIL reply was held');
+    assert.equal(proxy.status().transactionsInFlight, 1);
+    await client.send('RCPT TO:<b@example.com>');
+    await client.send('DATA');
+    started = Date.now();
+    assert.match(await client.send('Subject: hi\r\n\r\ntext\r\n.'), /^250 2\.0\.0/);
+    assert.ok(Date.now() - started < 200, 'the reply to the final "." was not held');
+    assert.equal(proxy.status().transactionsInFlight, 0);
+    proxy.setMode({ mode: 'pass' });
+    client.destroy();
+  });
+
   it('entering refuse-auth drops the open connections', async () => {
     proxy.setMode({ mode: 'pass' });
     const client = smtpClient(proxy.port);
