@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { control, controlAvailable } from './support/control';
+import { eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
 import { orderServiceSidecar, runDrill, sleep, summary, type DrillResult, type OrderEntryPoint, type OrderStream } from './support/drill';
 
 jest.setTimeout(8 * 60_000);
@@ -93,6 +94,39 @@ describe('the launcher\'s control channel', () => {
       expect(recordedPid(name)).toBe(found!.pid);
     }
     expect(processes.find((p) => p.name === 'notification-service')).toMatchObject({ supervised: true, tier: 'app' });
+  });
+});
+
+describe('the launcher\'s supervisor', () => {
+  it('restarts a sidecar killed with SIGKILL, which gets its mTLS certificate from Sentry again and takes calls by app-id', async () => {
+    const before = await control.process('payment-service-daprd');
+    await control.signal('payment-service-daprd', 'SIGKILL');
+    const after = await control.restarted('payment-service-daprd', before.pid!);
+    expect(after.restarts).toBeGreaterThan(before.restarts);
+    expect(recordedPid('payment-service-daprd')).toBe(after.pid);
+    await eventually(
+      'the restarted sidecar healthy',
+      async () => ((await http('GET', `${sidecarUrl('payment-service')}/v1.0/healthz`).catch(() => undefined))?.status === 204 ? true : undefined),
+      60_000,
+    );
+    // order-service's sidecar reaches it over mTLS only if it holds a certificate for payment-service again
+    // (the first call may find the old connection gone: an order then waits as 202, and the next is tried).
+    const placed = await eventually(
+      'an order paid through the restarted sidecar',
+      async () => {
+        const answer = await invoke('order-service', 'order-service', 'POST', 'orders', {
+          customer: uniqueCustomer(),
+          items: [{ productId: 'drill-0', name: 'Smoke alarm', quantity: 1, unitPrice: '19.00' }],
+          currency: 'EUR',
+          paymentMethod: 'VISA',
+        });
+        if (answer.status === 201) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return undefined;
+      },
+      30_000,
+    );
+    expect(placed.body.status).toBe('PAID');
   });
 });
 
