@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The project's one entry point for humans and CI:
 //   npm start   install what is missing, start PostgreSQL, Kafka, MailDev, Sentry
-//               and the three services beside their Dapr sidecars; Ctrl-C stops it all
+//               and the three services beside their Dapr sidecars; a service or
+//               sidecar that dies is restarted with back-off; Ctrl-C stops it all
 //   npm test    the same set-up, then every test suite; prints "N passed, N failed"
 //   npm run infra   only the infrastructure (for running the apps yourself)
 //   npm run bench   throughput, latency, e-mail lag and the sidecar's cost, on the
@@ -13,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from './lib/settings.mjs';
 import { exitWithError, info, run, SetupError, step } from './lib/step.mjs';
-import { stopAll, stopOrphans } from './lib/processes.mjs';
+import { findProcess, stopAll, stopOrphans } from './lib/processes.mjs';
 
 const MIN_NODE = [20, 10];
 
@@ -113,7 +114,8 @@ function banner(tokens) {
   const p = settings.apps['payment-service'];
   const n = settings.apps['notification-service'];
   process.stdout.write(`
-orderflow is running. Ctrl-C stops everything.
+orderflow is running. Ctrl-C stops everything. A service or sidecar that exits
+is restarted after 1 s, 2 s, 4 s ... up to 30 s, and this console says so.
 
   Place an order through order-service's sidecar:
     curl -s -X POST http://127.0.0.1:${o.httpPort}/v1.0/invoke/order-service/method/orders \\
@@ -139,10 +141,9 @@ async function commandStart() {
   await startMessagingAndMail();
   const apps = await startSentryAndApps(toolchain);
   banner(apps.tokens);
-  const ended = await Promise.race(apps.handles.map((handle) => handle.exited.then((code) => ({ handle, code }))));
-  throw new SetupError(`${ended.handle.name} exited (${ended.code}); the other processes are being stopped`, {
-    hint: `read ${path.relative(ROOT, ended.handle.logFile)}`,
-  });
+  // Runs until Ctrl-C. A process of the app tier that dies is restarted by its
+  // supervisor (scripts/lib/supervision.mjs), as Kubernetes restarts a container.
+  await new Promise(() => {});
 }
 
 async function commandInfra() {
@@ -214,6 +215,9 @@ async function commandTest(only, ...jestArgs) {
       ),
     );
   }
+  if (suites.includes('services')) {
+    add(await step('Launcher tests (node --test scripts/test)', () => launcherTests()));
+  }
   if (suites.includes('services') && !toolchain.system) {
     const { goTests } = await import('./lib/dapr-toolchain.mjs');
     add(await step('Go tests of our daprd build (dapr/daprd)', () => goTests()));
@@ -231,10 +235,73 @@ async function commandTest(only, ...jestArgs) {
   process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
 }
 
+/** The launcher's own tests (scripts/test/*.test.mjs, Node's test runner: the launcher imports nothing but Node). */
+async function launcherTests() {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', path.join(ROOT, 'scripts', 'test')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+  const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+  if (counts.failed > 0 || counts.passed === 0) {
+    process.stdout.write(`${output.split('\n').filter((line) => /not ok|error|expected|actual/i.test(line)).slice(0, 40).join('\n')}\n`);
+    if (counts.passed === 0 && counts.failed === 0) counts.failed = 1;
+  }
+  return counts;
+}
+
+/**
+ * What the drills (e2e/drills.test.ts) act through: the SMTP fault proxy in
+ * front of MailDev (the sidecars send through it) and the control server.
+ */
+async function startFaultInjection(toolchain) {
+  const { startSmtpFaultProxy } = await import('./lib/smtp-fault-proxy.mjs');
+  const { sendSidecarMailTo } = await import('./lib/apps.mjs');
+  const smtpProxy = await startSmtpFaultProxy({ upstreamPort: settings.smtp.port });
+  sendSidecarMailTo(smtpProxy.port);
+  info(`SMTP fault proxy on 127.0.0.1:${smtpProxy.port} in front of MailDev (127.0.0.1:${settings.smtp.port})`);
+  return {
+    smtpProxy,
+    /** Starts the control server once the apps run (it needs their tokens). */
+    async startControl(tokens) {
+      const { startControlServer } = await import('./lib/control.mjs');
+      const { startExtraInstance } = await import('./lib/apps.mjs');
+      return startControlServer({ smtpProxy, restartPostgres, startInstance: (service) => startExtraInstance(toolchain, tokens, service) });
+    },
+  };
+}
+
+/** Why the drills may not restart PostgreSQL, or undefined when they may. */
+function postgresRestartSkipReason() {
+  if (settings.postgres.adminUser) {
+    return `PG_ADMIN_USER is set: PostgreSQL is a server of your own at ${settings.postgres.host}:${settings.postgres.port}, not ours to restart`;
+  }
+  if (!findProcess('postgres')) return 'the project cluster was already running before npm test started (reused): not ours to restart';
+  return undefined;
+}
+
+/** The drills' PostgreSQL restart: a graceful (fast) shutdown of the project cluster, then a start. */
+async function restartPostgres() {
+  const skipped = postgresRestartSkipReason();
+  if (skipped) return { skipped };
+  const handle = findProcess('postgres');
+  const postgres = await import('./lib/postgres.mjs');
+  const stoppedAt = Date.now();
+  await handle.stop();
+  const stopMs = Date.now() - stoppedAt;
+  await postgres.startPostgres({ fast: true });
+  return { downMs: Date.now() - stoppedAt, stopMs };
+}
+
 async function endToEnd(toolchain, python, add, jestArgs) {
   await startMessagingAndMail({ throwAway: true });
   const { sidecarEnvironment } = await import('./lib/apps.mjs');
+  const faults = await startFaultInjection(toolchain);
   const { tokens, sentry } = await startSentryAndApps(toolchain);
+  const control = await faults.startControl(tokens);
   add(
     await step('End-to-end tests (real sidecars, Kafka, MailDev)', () =>
       jest('e2e', {
@@ -249,10 +316,16 @@ async function endToEnd(toolchain, python, add, jestArgs) {
         ORDERFLOW_TRUST_ANCHORS_FILE: sentry.trustAnchorsFile,
         ORDERFLOW_SENTRY_ADDRESS: sentry.address,
         ORDERFLOW_DAPRD: toolchain.daprd,
+        // The drills' control channel (scripts/lib/control.mjs) and the SMTP port the sidecars use.
+        ORDERFLOW_CONTROL_URL: control.url,
+        ORDERFLOW_CONTROL_TOKEN: control.token,
+        ORDERFLOW_SMTP_PROXY_PORT: String(faults.smtpProxy.port),
+        ORDERFLOW_POSTGRES_RESTART_SKIP: postgresRestartSkipReason() ?? '',
         // One file at a time: the fault-injection tests freeze shared processes.
       }, ['--runInBand', ...jestArgs]),
     ),
   );
+  await control.close();
 }
 
 /** `npm run bench` (scripts/bench/): uses the stack when it already answers on the configured ports. */

@@ -1,12 +1,14 @@
 // The e2e files run one at a time (they freeze shared processes); contract
-// fuzzing goes last, so the thousands of requests it makes never sit in front
-// of another test's events.
+// fuzzing goes next to last, so the thousands of requests it makes never sit
+// in front of another test's events, and the drills last: they kill, freeze
+// and restart processes, and nothing after them should depend on how the stack
+// came out of that.
 const Sequencer = require('@jest/test-sequencer').default;
 
 class EndToEndSequencer extends Sequencer {
   sort(tests) {
-    const last = (test) => (test.path.includes('contract-fuzzing') ? 1 : 0);
-    return [...tests].sort((a, b) => last(a) - last(b) || a.path.localeCompare(b.path));
+    const rank = (test) => (test.path.includes('drills') ? 2 : test.path.includes('contract-fuzzing') ? 1 : 0);
+    return [...tests].sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
   }
 }
 

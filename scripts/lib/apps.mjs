@@ -9,7 +9,7 @@ import { LOCAL, ROOT, settings } from './settings.mjs';
 import { databaseUrl } from './postgres.mjs';
 import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
 import { httpAnswers, tcpAnswers } from './local-files.mjs';
-import { startProcess } from './processes.mjs';
+import { forgetProcess, startProcess, startSupervised } from './processes.mjs';
 import { NAMESPACE, sidecarMtls, spiffeIdOf } from './sentry.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
 
@@ -59,6 +59,14 @@ export function createApiTokens() {
   return tokens;
 }
 
+/** Where the sidecars send e-mail when not to MailDev itself (npm test: the SMTP fault proxy). */
+let smtpPortForSidecars;
+
+/** Points the sidecars started from now on at another SMTP port (scripts/lib/smtp-fault-proxy.mjs). */
+export function sendSidecarMailTo(port) {
+  smtpPortForSidecars = port;
+}
+
 /** The sidecars' environment: where the components find Kafka and SMTP (envRef in components/). */
 export function sidecarEnvironment(toolchain) {
   return {
@@ -66,7 +74,7 @@ export function sidecarEnvironment(toolchain) {
     DAPR_HOST_IP: '127.0.0.1',
     ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
     ORDERFLOW_SMTP_HOST: '127.0.0.1',
-    ORDERFLOW_SMTP_PORT: String(settings.smtp.port),
+    ORDERFLOW_SMTP_PORT: String(smtpPortForSidecars ?? settings.smtp.port),
     ORDERFLOW_SECRETS_FILE: DEV_SECRETS_FILE,
     ORDERFLOW_ZIPKIN_ENDPOINT: `http://127.0.0.1:${settings.zipkin.port}/api/v2/spans`,
     ORDERFLOW_TRACE_SAMPLING_RATE: settings.traceSamplingRate,
@@ -141,27 +149,36 @@ function daprdArguments(common, app, mtls) {
 function launchRunFile(runFile, toolchain, tokens) {
   const YAML = require('yaml');
   const { common, apps } = YAML.parse(fs.readFileSync(runFile, 'utf8'));
-  return apps.flatMap((app) => startWithSidecar(common, app, toolchain, tokens[app.appID]));
+  return apps.flatMap((app) => startWithSidecar(common, app, toolchain, tokens[app.appID], { supervised: true }));
 }
 
 /**
  * Starts one app beside its own daprd, as `dapr run` does for one entry of a
  * run file; `token` is `{ dapr, app }`. Returns both handles (app first).
+ * With `supervised`, each is restarted when it dies once armed
+ * (scripts/lib/supervision.mjs); a restarted daprd reads its trust anchors and
+ * join token again (the token is a file, valid for the whole run and for any
+ * number of certificate requests: scripts/lib/sentry.mjs). `instance` names a
+ * second copy of the app ("order-service#2"): same app-id, its own processes.
  */
-export function startWithSidecar(common, app, toolchain, token, { tier = 'app' } = {}) {
+export function startWithSidecar(common, app, toolchain, token, { tier = 'app', supervised = false, instance = app.appID } = {}) {
+  const start = supervised ? startSupervised : startProcess;
   const mtls = sidecarMtls(app.appID);
-  const daprd = startProcess({
-    name: `${app.appID}-daprd`,
+  const daprd = start({
+    name: `${instance}-daprd`,
     command: toolchain.daprd,
     args: daprdArguments(common, app, mtls),
     // The name-resolution file in dapr/config.yaml is relative to the app's folder, as under the CLI.
     cwd: app.appDirPath,
-    env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(mtls), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app },
+    env: () => {
+      const current = sidecarMtls(app.appID);
+      return { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(current), DAPR_API_TOKEN: token.dapr, APP_API_TOKEN: token.app };
+    },
     stopTimeoutMs: 20_000,
     tier,
   });
-  const service = startProcess({
-    name: app.appID,
+  const service = start({
+    name: instance,
     command: app.command[0],
     args: app.command.slice(1),
     cwd: app.appDirPath,
@@ -231,14 +248,14 @@ export async function startApps(toolchain) {
     tokens = Object.fromEntries(SERVICES.map((service) => [service, shared]));
     fs.writeFileSync(TOKEN_FILE, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
     handles = [
-      startProcess({
+      startSupervised({
         name: 'apps',
         command: toolchain.dapr,
         args: ['run', '-f', runFile],
         cwd: ROOT,
         // The CLI adds --enable-mtls and --sentry-address itself (dapr/config.yaml says mtls.enabled).
         env: { ...sidecarEnvironment(toolchain), ...mtlsEnvironment(sidecarMtls()), DAPR_API_TOKEN: shared.dapr, APP_API_TOKEN: shared.app },
-            stopSignal: 'SIGINT',
+        stopSignal: 'SIGINT',
         stopTimeoutMs: 20_000,
         tier: 'app',
       }),
@@ -269,5 +286,84 @@ export async function startApps(toolchain) {
     { timeoutMs: 30_000, intervalMs: 500, hint: `${hint}; name resolution uses ${path.relative(ROOT, toolchain.nameResolutionDb ?? '.local/dapr/nameresolution.db')}` },
   );
   assertAllAlive();
+  // Up: from now on a process that dies is restarted, as Kubernetes restarts a container.
+  for (const handle of handles) handle.arm();
   return { handles, tokens };
+}
+
+/** A port on 127.0.0.1 that nothing listens on, below Linux's range of outgoing ports (see settings.mjs). */
+async function freePort(taken) {
+  const net = await import('node:net');
+  for (let tries = 0; tries < 200; tries += 1) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(candidate)) continue;
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free && !(await tcpAnswers(candidate))) {
+      taken.add(candidate);
+      return candidate;
+    }
+  }
+  throw new SetupError('found no free port between 20000 and 32000 for another instance');
+}
+
+const instanceNumbers = {};
+
+/**
+ * Starts one more instance of a service (drills: two replicas), named
+ * "<service>#<n>": its own app and daprd on fresh ports, the same app-id,
+ * tokens, components, Configuration and database; its sidecar registers in the
+ * shared name resolution like the first, so calls by app-id reach either.
+ * Supervised like the first. Returns `{ name, ports, stop() }` once it is ready.
+ */
+export async function startExtraInstance(toolchain, tokens, service) {
+  if (!SERVICES.includes(service)) throw new SetupError(`unknown service "${service}" (${SERVICES.join(', ')})`);
+  if (toolchain.dapr) throw new SetupError('extra instances need the launcher to start daprd itself (not under the Dapr CLI)');
+  const YAML = require('yaml');
+  const { common, apps } = YAML.parse(fs.readFileSync(RUN_FILE, 'utf8'));
+  const template = apps.find((app) => app.appID === service);
+  instanceNumbers[service] = (instanceNumbers[service] ?? 1) + 1;
+  const name = `${service}#${instanceNumbers[service]}`;
+  const taken = new Set(Object.values(settings.apps).flatMap((ports) => Object.values(ports)));
+  const ports = {
+    appPort: await freePort(taken),
+    httpPort: await freePort(taken),
+    grpcPort: await freePort(taken),
+    internalGrpcPort: await freePort(taken),
+    metricsPort: await freePort(taken),
+  };
+  const app = {
+    ...template,
+    appPort: ports.appPort,
+    daprHTTPPort: ports.httpPort,
+    daprGRPCPort: ports.grpcPort,
+    daprInternalGRPCPort: ports.internalGrpcPort,
+    metricsPort: ports.metricsPort,
+    env: { ...template.env, APP_PORT: String(ports.appPort) },
+  };
+  const handles = startWithSidecar(common, app, toolchain, tokens[service], { supervised: true, instance: name });
+  const stop = async ({ signal } = {}) => {
+    await Promise.all(handles.map((handle) => handle.stop({ signal })));
+    handles.forEach(forgetProcess);
+  };
+  const hint = `read .local/logs/${name}.log and .local/logs/${name}-daprd.log`;
+  try {
+    await waitFor(
+      `${name}'s sidecar (127.0.0.1:${ports.httpPort}) and app (127.0.0.1:${ports.appPort})`,
+      async () =>
+        handles.some((handle) => !handle.alive) ||
+        ((await httpAnswers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`)) &&
+          (await httpAnswers(`http://127.0.0.1:${ports.appPort}/health/ready`))),
+      { timeoutMs: 120_000, intervalMs: 500, hint },
+    );
+    handles.forEach((handle) => handle.assertAlive(hint));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  for (const handle of handles) handle.arm();
+  return { name, ports, handles, stop };
 }

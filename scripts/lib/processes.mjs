@@ -1,21 +1,29 @@
 // Long-running children (PostgreSQL, Kafka, MailDev, the apps) started by the
 // scripts. Each writes its output to .local/logs/<name>.log; all are stopped,
-// newest first, when the script exits or is interrupted.
+// newest first, when the script exits or is interrupted. The apps and their
+// sidecars are supervised (startSupervised): once the stack is up, one that
+// exits unasked is restarted with back-off (scripts/lib/supervision.mjs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL } from './settings.mjs';
 import { SetupError } from './step.mjs';
+import { SupervisedProcess } from './supervision.mjs';
 
 export const LOG_DIR = path.join(LOCAL, 'logs');
 /**
- * What the scripts are running: `{ owner, processes: { name: { pid, command } } }`.
+ * What the scripts are running: `{ owner, processes: { name: { pid, command, restarts } } }`,
+ * rewritten whenever a process starts or exits, so it always holds the
+ * current pid (a process waiting to be restarted is absent).
  * Tests that inject faults (SIGSTOP/SIGCONT) read it, and the next run uses it
  * to stop what a crashed run left behind.
  */
 export const PROCESS_FILE = path.join(LOCAL, 'run', 'processes.json');
 let processFile = PROCESS_FILE;
+/** Handles (startProcess) and supervised units (startSupervised), oldest first. */
 const running = [];
+/** Set by stopAll: from then on nothing is restarted. */
+let shuttingDown = false;
 
 /**
  * A script that runs beside `npm start`/`npm test` (the Python example) records
@@ -28,7 +36,9 @@ export function recordProcessesIn(file) {
 function writeProcessFile() {
   fs.mkdirSync(path.dirname(processFile), { recursive: true });
   const processes = Object.fromEntries(
-    running.filter((handle) => handle.alive).map((handle) => [handle.name, { pid: handle.child.pid, command: handle.command }]),
+    running
+      .filter((entry) => entry.alive)
+      .map((entry) => [entry.name, { pid: entry.child.pid, command: entry.command, ...(entry.restarts ? { restarts: entry.restarts } : {}) }]),
   );
   fs.writeFileSync(processFile, `${JSON.stringify({ owner: process.pid, processes }, null, 2)}\n`);
 }
@@ -84,8 +94,26 @@ export function logFileFor(name) {
  * file is the child's stdout and stderr: nothing passes through this process,
  * which would cost CPU under load and hold a busy child up when we lag).
  * Returns a handle with `stop()`; `exited` resolves with the exit code.
+ * `env` may be a function, called at each start (a restarted sidecar reads
+ * its mTLS join token again).
  */
-export function startProcess({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
+export function startProcess(options) {
+  const handle = spawnHandle(options);
+  running.push(handle);
+  writeProcessFile();
+  return handle;
+}
+
+/** Appends a line to a process's log (what the launcher did to it). */
+function appendToLogFile(logFile, line) {
+  try {
+    fs.appendFileSync(logFile, line);
+  } catch {
+    /* the log is gone: nothing to add to */
+  }
+}
+
+function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
   const logFile = logFileFor(name);
   const logFd = fs.openSync(logFile, 'a');
   fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
@@ -93,20 +121,14 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
   try {
     child = spawn(command, args, {
       cwd,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...(typeof env === 'function' ? env() : env) },
       stdio: ['ignore', logFd, logFd],
       detached: true, // own process group, so stop() also reaches grandchildren
     });
   } finally {
     fs.closeSync(logFd); // the child has its own copy
   }
-  const appendToLog = (line) => {
-    try {
-      fs.appendFileSync(logFile, line);
-    } catch {
-      /* the log is gone: nothing to add to */
-    }
-  };
+  const appendToLog = (line) => appendToLogFile(logFile, line);
   let exitCode;
   const exited = new Promise((resolve) => {
     child.on('error', (error) => {
@@ -117,6 +139,9 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
     child.on('exit', (code, signal) => {
       exitCode = code ?? signal;
       appendToLog(`--- exited with ${code ?? signal}\n`);
+      const index = running.indexOf(handle);
+      if (index >= 0) running.splice(index, 1);
+      writeProcessFile();
       resolve(code ?? signal);
     });
   });
@@ -130,6 +155,23 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
     exited,
     get alive() {
       return exitCode === undefined;
+    },
+    /**
+     * Sends a signal to the process's group (the process and whatever it
+     * started, as a container's processes share a fate); SIGSTOP and SIGCONT
+     * too, so a frozen process is frozen whole.
+     */
+    kill(signal) {
+      if (!handle.alive) throw new Error(`${name} is not running`);
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        process.kill(child.pid, signal);
+      }
+    },
+    /** True once stop() was called: its exit was asked for. */
+    get stopRequested() {
+      return stopping !== undefined;
     },
     /** The last lines of the log, for error messages. */
     tail(lines = 20) {
@@ -159,6 +201,8 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
     if (!handle.alive) return;
     try {
       process.kill(-child.pid, stopSignal);
+      // A process a test froze (SIGSTOP) acts on the signal only once it runs again.
+      process.kill(-child.pid, 'SIGCONT');
     } catch {
       return;
     }
@@ -171,13 +215,65 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
     }, stopTimeoutMs);
     await exited;
     clearTimeout(timer);
-    const index = running.indexOf(handle);
-    if (index >= 0) running.splice(index, 1);
-    writeProcessFile();
   }
-  running.push(handle);
-  writeProcessFile();
   return handle;
+}
+
+/**
+ * Starts a process that is restarted when it exits unasked, once armed
+ * (`arm()`, when the stack is up: before that an exit is a start-up failure).
+ * Returns the unit (scripts/lib/supervision.mjs) with what a handle offers
+ * besides: `name`, `tier`, `logFile`, `child` (the current run's), `alive`,
+ * `restarts`, `stop()`, `start()`, `signal()`, `tail()`, `assertAlive()`.
+ */
+export function startSupervised(options) {
+  const logFile = logFileFor(options.name);
+  const report = (message) => {
+    process.stdout.write(`        ${message}\n`);
+    appendToLogFile(logFile, `--- ${new Date().toISOString()} ${message}\n`);
+  };
+  const unit = new SupervisedProcess({
+    name: options.name,
+    start: () => {
+      const handle = spawnHandle(options);
+      queueMicrotask(writeProcessFile);
+      return handle;
+    },
+    report: (message) => {
+      if (!shuttingDown) report(message);
+    },
+  });
+  Object.assign(unit, {
+    tier: options.tier ?? 'infra',
+    command: options.command,
+    logFile,
+    supervised: true,
+    tail: (lines) => unit.handle.tail(lines),
+    kill: (signal) => unit.handle.kill(signal),
+    assertAlive: (hint) => unit.handle.assertAlive(hint),
+  });
+  Object.defineProperty(unit, 'child', { get: () => unit.handle.child });
+  Object.defineProperty(unit, 'exited', { get: () => unit.handle.exited });
+  running.push(unit);
+  writeProcessFile();
+  return unit;
+}
+
+/** The process (handle or supervised unit) of that name, if this run started it. */
+export function findProcess(name) {
+  return running.find((entry) => entry.name === name);
+}
+
+/** Every process this run started, oldest first. */
+export function listProcesses() {
+  return [...running];
+}
+
+/** Forgets a supervised unit stopped for good (an extra instance a drill started and stopped). */
+export function forgetProcess(entry) {
+  const index = running.indexOf(entry);
+  if (index >= 0) running.splice(index, 1);
+  writeProcessFile();
 }
 
 /**
@@ -186,8 +282,9 @@ export function startProcess({ name, command, args = [], cwd, env, stopSignal = 
  * infrastructure they used, newest first.
  */
 export async function stopAll() {
-  await Promise.all(running.filter((handle) => handle.tier === 'app').map((handle) => handle.stop()));
-  for (const handle of [...running].reverse()) {
-    await handle.stop();
+  shuttingDown = true;
+  await Promise.all(running.filter((entry) => entry.tier === 'app').map((entry) => entry.stop()));
+  for (const entry of [...running].reverse()) {
+    await entry.stop();
   }
 }
