@@ -22,8 +22,12 @@ export function commonEnv(defaults: { appPort: number; daprHttpPort: number; dat
     DAPR_HOST: z.string().default('127.0.0.1'),
     /** Sent to the sidecar as `dapr-api-token` when set (the sidecar's DAPR_API_TOKEN). */
     DAPR_API_TOKEN: z.string().optional(),
-    /** When set, the app refuses requests that lack it as `dapr-api-token` (health probes excepted). */
-    APP_API_TOKEN: z.string().optional(),
+    /**
+     * The app refuses requests that lack it as `dapr-api-token` (health probes
+     * and /metrics excepted). Required to start (startHttpService); optional
+     * here so that a test can load the rest of a configuration without it.
+     */
+    APP_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Development default: the local cluster's dev-only password. Set it in production. */
     DATABASE_URL: z.string().url().default(defaults.databaseUrl),
     DATABASE_POOL_MAX: positiveInt(10),

@@ -6,6 +6,8 @@ export const ERROR_KINDS = {
   invalid_data: { status: 400, title: 'The request is not valid' },
   malformed_json: { status: 400, title: 'The request body is not valid JSON' },
   unauthorized: { status: 401, title: 'Missing or wrong API token' },
+  not_authenticated: { status: 401, title: 'Missing or invalid bearer token' },
+  forbidden: { status: 403, title: 'Not allowed for this caller' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflicts with what is already recorded' },

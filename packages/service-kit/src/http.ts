@@ -25,6 +25,19 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics | undefined;
   /** The service's OpenAPI document, served at GET /openapi.json (no token needed, like the probes). */
   openApi?: object | undefined;
+  /**
+   * false: GET /metrics and GET /openapi.json are not served (request durations
+   * are still recorded): an app for a public listener, which serves only its
+   * routes and the probes. Default true.
+   */
+  servesOperations?: boolean | undefined;
+  /**
+   * How many proxies in front of this listener append to X-Forwarded-For
+   * (an Ingress controller: 1). `req.ip` is then the address the outermost of
+   * them saw; anything a client wrote further left is ignored. 0 (default):
+   * the socket's peer.
+   */
+  trustedProxyCount?: number | undefined;
 }
 
 declare module 'express-serve-static-core' {
@@ -50,11 +63,15 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (options.trustedProxyCount) app.set('trust proxy', options.trustedProxyCount);
   app.use(helmet());
   app.use(requestLogging(options.logger));
   const { metrics } = options;
+  const servesOperations = options.servesOperations ?? true;
   if (metrics) {
     app.use(measureRequests(metrics));
+  }
+  if (metrics && servesOperations) {
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
@@ -75,7 +92,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   const { openApi } = options;
   if (openApi) {
-    app.get('/openapi.json', (_req, res) => void res.json(openApi));
+    if (servesOperations) app.get('/openapi.json', (_req, res) => void res.json(openApi));
     app.use(methodsFromDocument(openApi as { paths: Record<string, object> }));
   }
 

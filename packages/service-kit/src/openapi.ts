@@ -30,6 +30,8 @@ export interface OperationSpec {
   responses: Record<number, ResponseSpec>;
   /** Problem answers this operation can give besides the ones every operation can. */
   problems?: ErrorKind[];
+  /** 'bearer': the caller proves who it is with a bearer token (JWT), or is a service named by its Dapr identity. */
+  security?: 'bearer';
 }
 
 export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
@@ -82,6 +84,7 @@ export function buildOpenApiDocument(info: { title: string; version: string; des
     // What any operation may answer: a caller that is not the sidecar (401), and,
     // with input to check, 400; with a body, also 413 and 415.
     const problems = new Set<ErrorKind>(['unauthorized', ...(operation.problems ?? [])]);
+    if (operation.security) problems.add('not_authenticated');
     if (operation.params || operation.query || operation.headers || operation.body) problems.add('invalid_data');
     if (operation.body) ['malformed_json', 'payload_too_large', 'unsupported_media_type'].forEach((k) => problems.add(k as ErrorKind));
     for (const kind of problems) responses[String(ERROR_KINDS[kind].status)] ??= problemResponse(kind);
@@ -91,6 +94,7 @@ export function buildOpenApiDocument(info: { title: string; version: string; des
       operationId: operation.operationId,
       summary: operation.summary,
       ...(operation.tags ? { tags: operation.tags } : {}),
+      ...(operation.security ? { security: [{ bearerAuth: [] }] } : {}),
       parameters: [
         ...parameters('path', operation.params),
         ...parameters('query', operation.query),
@@ -111,7 +115,21 @@ export function buildOpenApiDocument(info: { title: string; version: string; des
     openapi: '3.1.0',
     info,
     paths,
-    components: { schemas: { Problem: jsonSchema(problemSchema, 'output') } },
+    components: {
+      schemas: { Problem: jsonSchema(problemSchema, 'output') },
+      ...(operations.some((operation) => operation.security)
+        ? {
+            securitySchemes: {
+              bearerAuth: {
+                type: 'http',
+                scheme: 'bearer',
+                bearerFormat: 'JWT',
+                description: "A token from the customers' OpenID Connect issuer; its subject (or configured claim) is the customer id",
+              },
+            },
+          }
+        : {}),
+    },
   };
 }
 

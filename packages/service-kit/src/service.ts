@@ -1,7 +1,8 @@
 // How every service starts and stops: config → logger → database (migrated) →
 // sidecar client → the service's own wiring → listen; on SIGTERM: stop taking
 // requests, let in-flight ones finish, stop the service's background work,
-// close the database pool.
+// close the database pool. No app starts without its APP_API_TOKEN: the port its
+// sidecar calls answers nobody else.
 import type express from 'express';
 import { ConfigError } from './config';
 import { createDatabase, migrate, type Knex, type Migration } from './database';
@@ -16,6 +17,7 @@ export interface CommonConfig {
   DAPR_HTTP_PORT: number;
   DAPR_HOST: string;
   DAPR_API_TOKEN?: string | undefined;
+  APP_API_TOKEN?: string | undefined;
   DATABASE_URL: string;
   DATABASE_POOL_MAX: number;
   MIGRATE_ON_START: boolean;
@@ -31,7 +33,13 @@ export interface ServiceRuntime<C> {
 }
 
 export interface ServiceWiring {
+  /** What the sidecar calls (APP_HOST:APP_PORT). */
   app: express.Express;
+  /**
+   * A second listener for clients that do not come through Dapr (order-service's
+   * public API behind an Ingress): it serves only what it is built with.
+   */
+  publicListener?: { app: express.Express; host: string; port: number } | undefined;
   /** Starts the service's background work, once the app is listening. */
   started?: () => void;
   /** Stops the service's background work; called after the server stopped taking requests. */
@@ -52,6 +60,13 @@ export function startHttpService<C extends CommonConfig>(options: {
     createLogger(options.service).fatal(`${options.service} cannot start: ${message}`);
     process.exit(1);
   }
+  if (!config.APP_API_TOKEN) {
+    createLogger(options.service).fatal(
+      `${options.service} cannot start: APP_API_TOKEN is not set. The app answers only its Dapr sidecar, which presents this token ` +
+        '(dapr-api-token); give the sidecar and the app the same value (npm start does; the Helm chart does from a Secret)',
+    );
+    process.exit(1);
+  }
   const logger = createLogger(options.service, config.LOG_LEVEL);
   runService({
     logger,
@@ -66,9 +81,12 @@ export function startHttpService<C extends CommonConfig>(options: {
       const wiring = await options.wire({ config, logger, db, sidecar });
       const server = await listen(wiring.app, config.APP_HOST, config.APP_PORT);
       logger.info({ host: config.APP_HOST, port: config.APP_PORT, sidecar: sidecar.baseUrl }, `${options.service} listening`);
+      const { publicListener } = wiring;
+      const publicServer = publicListener && (await listen(publicListener.app, publicListener.host, publicListener.port));
+      if (publicListener) logger.info({ host: publicListener.host, port: publicListener.port }, `${options.service} public API listening`);
       wiring.started?.();
       return async () => {
-        await closeServer(server);
+        await Promise.all([closeServer(server), publicServer && closeServer(publicServer)]);
         await wiring.stopBackgroundWork?.();
         sidecar.close();
         await db.destroy();
