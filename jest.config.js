@@ -3,7 +3,12 @@
 // `e2e` (the whole system: real sidecars, Kafka, MailDev, Zipkin).
 // `npm test` (scripts/orderflow.mjs) starts what each needs and runs both.
 const shared = {
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+    // jose (JWT checks in order-service) ships only ES modules; Jest runs CommonJS.
+    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: { '^@orderflow/(contracts|service-kit)$': '<rootDir>/packages/$1/src' },
   testEnvironment: 'node',
 };

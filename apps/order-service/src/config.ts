@@ -1,6 +1,22 @@
 import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 
+/** Signature algorithms a customer token may use: asymmetric only (never `none`, never a shared HMAC secret). */
+export const ACCEPTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const commaList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export const configShape = {
   ...commonEnv({
     appPort: 3001,
@@ -35,6 +51,50 @@ export const configShape = {
   PAYMENT_SWEEP_LEASE_MS: positiveInt(30_000),
   /** Orders one customer may place per minute (per replica); more answer 429 with Retry-After. */
   ORDERS_PER_CUSTOMER_PER_MINUTE: positiveInt(60),
+  /**
+   * Requests to the public listener's order routes from one client address per
+   * minute (per replica), counted before the token is checked: a flood of bad
+   * tokens from one address is cut off before it costs signature checks.
+   */
+  REQUESTS_PER_CLIENT_ADDRESS_PER_MINUTE: positiveInt(600),
+
+  // Customers: OAuth 2 / OpenID Connect bearer tokens (JWT), checked against the issuer's keys.
+  /** The issuer (`iss`) every token must name, e.g. https://login.example.com/realms/shop. */
+  AUTH_ISSUER: z.string().url().optional(),
+  /** The audience (`aud`) every token must name: this API. */
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** Where the issuer publishes its public keys (JWKS); https, or http on loopback only. */
+  AUTH_JWKS_URI: z.string().url().optional(),
+  /** Accepted signature algorithms (comma-separated), asymmetric only. */
+  AUTH_ALGORITHMS: commaList('RS256,ES256').pipe(z.array(z.enum(ACCEPTED_TOKEN_ALGORITHMS, 'is not an accepted algorithm (asymmetric only, never none or HS*)')).min(1)),
+  /** Leeway for exp and nbf against the issuer's clock. */
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /** The claim that holds the customer id. */
+  AUTH_CUSTOMER_CLAIM: z.string().min(1).default('sub'),
+  /** A fetched key set is used this long before it is fetched again. */
+  AUTH_JWKS_CACHE_MAX_AGE_MS: positiveInt(600_000),
+  /** After a fetch, an unknown key id waits this long before the next one (a stream of forged kids cannot hammer the issuer). */
+  AUTH_JWKS_COOLDOWN_MS: positiveInt(30_000),
+  /**
+   * DEVELOPMENT ONLY: no token is checked and the caller names the customer in
+   * X-Customer-Id. Anyone can then read and place any customer's orders.
+   */
+  AUTH_INSECURE_NO_AUTH: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+  /**
+   * Dapr app ids that are trusted services (e.g. python-client): through their
+   * sidecar, without a token, they may place orders for any customer and read
+   * orders by reference. Decided by the caller's mTLS identity (below).
+   */
+  SERVICE_CALLERS: commaList(''),
+
+  /** The public listener (customers, without Dapr; behind an Ingress): off when unset. */
+  PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  PUBLIC_HOST: z.string().default('127.0.0.1'),
+  /** Proxies in front of the public listener that append to X-Forwarded-For (an Ingress controller: 1). */
+  TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
 };
 
 export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
@@ -44,12 +104,52 @@ export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const tooShort = (['PAYMENT_GRACE_MS', 'PAYMENT_SWEEP_LEASE_MS'] as const).filter(
     (name) => config[name] <= config.PAYMENT_CALL_TIMEOUT_MS,
   );
-  if (tooShort.length > 0) {
-    throw new ConfigError(
-      `invalid configuration in the environment:\n${tooShort
-        .map((name) => `  ${name}: must be longer than PAYMENT_CALL_TIMEOUT_MS (${config.PAYMENT_CALL_TIMEOUT_MS}), the longest a payment call takes`)
-        .join('\n')}`,
-    );
+  const problems = tooShort.map(
+    (name) => `${name}: must be longer than PAYMENT_CALL_TIMEOUT_MS (${config.PAYMENT_CALL_TIMEOUT_MS}), the longest a payment call takes`,
+  );
+  if (!config.AUTH_INSECURE_NO_AUTH) {
+    for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URI'] as const) {
+      if (!config[name]) problems.push(`${name}: must be set (customer tokens are checked against it; AUTH_INSECURE_NO_AUTH=true is for development only)`);
+    }
+    if (config.AUTH_JWKS_URI) {
+      const jwks = new URL(config.AUTH_JWKS_URI);
+      if (jwks.protocol !== 'https:' && !(jwks.protocol === 'http:' && LOOPBACK_HOSTS.has(jwks.hostname))) {
+        problems.push('AUTH_JWKS_URI: must be https (plain http only on loopback, for the development issuer)');
+      }
+    }
   }
-  return config;
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid configuration in the environment:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+  }
+  return { ...config, auth: authSettings(config) };
 }
+
+/** What checking customers needs: the issuer's settings, or nothing in insecure development mode. */
+function authSettings(config: ReturnType<typeof loadConfig<typeof configShape>>): AuthSettings {
+  if (config.AUTH_INSECURE_NO_AUTH) return { mode: 'insecure-no-auth' };
+  return {
+    mode: 'jwt',
+    issuer: config.AUTH_ISSUER!,
+    audience: config.AUTH_AUDIENCE!,
+    jwksUri: config.AUTH_JWKS_URI!,
+    algorithms: config.AUTH_ALGORITHMS,
+    clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+    customerClaim: config.AUTH_CUSTOMER_CLAIM,
+    jwksCacheMaxAgeMs: config.AUTH_JWKS_CACHE_MAX_AGE_MS,
+    jwksCooldownMs: config.AUTH_JWKS_COOLDOWN_MS,
+  };
+}
+
+export type AuthSettings =
+  | { mode: 'insecure-no-auth' }
+  | {
+      mode: 'jwt';
+      issuer: string;
+      audience: string;
+      jwksUri: string;
+      algorithms: string[];
+      clockToleranceSeconds: number;
+      customerClaim: string;
+      jwksCacheMaxAgeMs: number;
+      jwksCooldownMs: number;
+    };

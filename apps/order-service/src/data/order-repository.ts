@@ -178,8 +178,10 @@ export class KnexOrderRepository implements OrderRepository {
     await this.db('idempotency_keys').where({ key: idempotencyKey }).update({ outcome: JSON.stringify(outcome) });
   }
 
-  async findByReference(reference: string): Promise<Order | undefined> {
-    const row: OrderRow | undefined = await this.db('orders').select(ORDER_COLUMNS).where({ reference }).first();
+  async findByReference(reference: string, scope: { customerId?: string | undefined } = {}): Promise<Order | undefined> {
+    const builder = this.db('orders').select(ORDER_COLUMNS).where({ reference });
+    if (scope.customerId !== undefined) builder.where({ customer_id: scope.customerId });
+    const row: OrderRow | undefined = await builder.first();
     if (!row) return undefined;
     const [order] = await this.withLines([row]);
     return order;
@@ -188,8 +190,11 @@ export class KnexOrderRepository implements OrderRepository {
   async list(query: OrderQuery): Promise<OrderPage> {
     // Newest first is highest id first: ids are given out in insertion order. The
     // cursor is the last id of the page; any well-formed cursor is a valid one.
-    const builder = this.db('orders').select(ORDER_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1);
-    if (query.customerId) builder.where('customer_id', query.customerId);
+    const builder = this.db('orders')
+      .select(ORDER_COLUMNS)
+      .where('customer_id', query.customerId)
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1);
     if (query.cursor) builder.where('id', '<', query.cursor);
 
     const rows: OrderRow[] = await builder;
@@ -240,13 +245,11 @@ export class KnexOrderRepository implements OrderRepository {
   }
 
   async countPendingPayments(): Promise<number> {
+    // Exactly the predicate of orders_payment_due (where status = 'PAYMENT_PENDING'):
+    // PostgreSQL counts the entries of that partial index, the pending orders only,
+    // never the table of every order ever placed.
     const [row] = await this.db('orders').where({ status: 'PAYMENT_PENDING' }).count<{ count: string }[]>('* as count');
     return Number(row?.count ?? 0);
-  }
-
-  async countByStatus(): Promise<Partial<Record<OrderStatus, number>>> {
-    const rows: { status: OrderStatus; count: string }[] = await this.db('orders').select('status').count('* as count').groupBy('status');
-    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
   async purgeExpiredIdempotencyKeys(limit: number): Promise<number> {

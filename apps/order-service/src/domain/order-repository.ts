@@ -7,8 +7,9 @@ export interface OrderPage {
   nextCursor: string | null;
 }
 
+/** A page of one customer's orders (nobody lists everyone's). */
 export interface OrderQuery {
-  customerId?: string | undefined;
+  customerId: string;
   limit: number;
   cursor?: string | undefined;
 }
@@ -74,7 +75,8 @@ export interface OrderRepository {
   ): Promise<{ inserted: true; lease: PaymentLease } | { inserted: false; earlier: RecordedIdempotencyKey }>;
   /** Keeps what the request holding an Idempotency-Key came to, for its repeats. */
   rememberOutcome(idempotencyKey: string, outcome: OrderOutcome): Promise<void>;
-  findByReference(reference: string): Promise<Order | undefined>;
+  /** The order, or undefined; with `customerId`, only if it is that customer's. */
+  findByReference(reference: string, scope?: { customerId?: string | undefined }): Promise<Order | undefined>;
   list(query: OrderQuery): Promise<OrderPage>;
   /**
    * Records what asking for payment came to, if the order is still pending and
@@ -87,7 +89,7 @@ export interface OrderRepository {
    * new lease of `leaseMs`: other sweeps skip them until it runs out.
    */
   claimDuePayments(limit: number, leaseMs: number): Promise<ClaimedOrder[]>;
+  /** Orders waiting for payment, counted through the partial index of pending orders only (cheap enough for every scrape). */
   countPendingPayments(): Promise<number>;
-  countByStatus(): Promise<Partial<Record<OrderStatus, number>>>;
   purgeExpiredIdempotencyKeys(limit: number): Promise<number>;
 }

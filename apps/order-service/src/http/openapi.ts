@@ -1,5 +1,5 @@
 // order-service's API as an OpenAPI 3.1 document, from the schemas its routes validate with.
-import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
+import { buildOpenApiDocument, standardOperations, type OperationSpec } from '@orderflow/service-kit';
 import { z } from 'zod';
 import {
   idempotencyHeaderSchema,
@@ -16,47 +16,59 @@ const sweepReportSchema = z.union([
   z.object({ skipped: z.string() }),
 ]);
 
+const CALLERS =
+  'Callers: a customer with a bearer token (JWT) from the customers\' identity provider, acting on their own orders; ' +
+  'or, through Dapr only, a trusted service named in SERVICE_CALLERS (identified by its mTLS identity), acting for any customer.';
+
+/** The order routes: what customers (and trusted services) call. */
+const customerOperations: OperationSpec[] = [
+  {
+    method: 'post',
+    path: '/orders',
+    operationId: 'placeOrder',
+    summary: 'Place an order; it is saved, then charged through payment-service',
+    tags: ['orders'],
+    security: 'bearer',
+    headers: idempotencyHeaderSchema,
+    body: placeOrderSchema,
+    responses: {
+      201: { description: 'Saved and paid (also the replayed answer to a repeated Idempotency-Key)', schema: orderViewSchema },
+      202: { description: 'Saved; payment is slow or down and will be completed automatically', schema: pendingOrderViewSchema },
+    },
+    problems: ['forbidden', 'conflict', 'unprocessable', 'too_many_requests', 'upstream_error', 'unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/orders/{reference}',
+    operationId: 'getOrder',
+    summary: "One order by its reference (a customer's own only: another customer's is 404)",
+    tags: ['orders'],
+    security: 'bearer',
+    params: orderReferenceParamSchema,
+    responses: { 200: { description: 'The order', schema: orderViewSchema } },
+    problems: ['not_found', 'too_many_requests', 'unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/orders',
+    operationId: 'listOrders',
+    summary: "A page of the caller's orders, newest first (a service names the customer in customerId)",
+    tags: ['orders'],
+    security: 'bearer',
+    query: listOrdersQuerySchema,
+    responses: { 200: { description: 'A page; pass nextCursor back as cursor for the next one', schema: orderPageSchema } },
+    problems: ['forbidden', 'too_many_requests', 'unavailable'],
+  },
+];
+
 export const orderServiceOpenApi = buildOpenApiDocument(
   {
     title: 'order-service',
     version: '1.0.0',
-    description:
-      'Takes orders and has payment-service charge them. Reach it through a Dapr sidecar: POST /v1.0/invoke/order-service/method/orders.',
+    description: `Takes orders and has payment-service charge them. This is the app channel, which only its Dapr sidecar calls: reach it through a sidecar (POST /v1.0/invoke/order-service/method/orders). ${CALLERS}`,
   },
   [
-    {
-      method: 'post',
-      path: '/orders',
-      operationId: 'placeOrder',
-      summary: 'Place an order; it is saved, then charged through payment-service',
-      tags: ['orders'],
-      headers: idempotencyHeaderSchema,
-      body: placeOrderSchema,
-      responses: {
-        201: { description: 'Saved and paid (also the replayed answer to a repeated Idempotency-Key)', schema: orderViewSchema },
-        202: { description: 'Saved; payment is slow or down and will be completed automatically', schema: pendingOrderViewSchema },
-      },
-      problems: ['conflict', 'unprocessable', 'too_many_requests', 'upstream_error'],
-    },
-    {
-      method: 'get',
-      path: '/orders/{reference}',
-      operationId: 'getOrder',
-      summary: 'One order by its reference',
-      tags: ['orders'],
-      params: orderReferenceParamSchema,
-      responses: { 200: { description: 'The order', schema: orderViewSchema } },
-      problems: ['not_found'],
-    },
-    {
-      method: 'get',
-      path: '/orders',
-      operationId: 'listOrders',
-      summary: "A page of orders, newest first (optionally one customer's)",
-      tags: ['orders'],
-      query: listOrdersQuerySchema,
-      responses: { 200: { description: 'A page; pass nextCursor back as cursor for the next one', schema: orderPageSchema } },
-    },
+    ...customerOperations,
     {
       method: 'post',
       path: '/payment-retry-sweep',
@@ -67,4 +79,10 @@ export const orderServiceOpenApi = buildOpenApiDocument(
     },
     ...standardOperations(),
   ],
+);
+
+/** The public listener: the order routes and the probes, nothing else. */
+export const orderServicePublicOpenApi = buildOpenApiDocument(
+  { title: 'order-service (public)', version: '1.0.0', description: `The order API for customers, without Dapr (behind an Ingress). ${CALLERS}` },
+  [...customerOperations, ...standardOperations().filter((operation) => operation.path.startsWith('/health/'))],
 );

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { AppError, parseInput, traceHeaders } from '@orderflow/service-kit';
-import type { Response, Router } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder, type PlaceOrderResult } from '../domain/place-order';
 import type { OrderMetrics } from '../metrics';
-import type { CustomerRateLimit } from './customer-rate-limit';
+import { identifyCaller, requireCaller, type Caller, type CallerOptions } from './caller';
+import type { RateLimit } from './rate-limit';
 import type { z } from 'zod';
 import {
   idempotencyHeaderSchema,
@@ -24,7 +25,12 @@ export interface OrderRouteDeps {
   /** How long the sweep leaves a new order to the request that placed it. */
   paymentGraceMs: number;
   metrics: OrderMetrics;
-  rateLimit: CustomerRateLimit;
+  /** Orders per customer (the token's customer; for a trusted service, the order's). */
+  customerRateLimit: RateLimit;
+  /** Requests per client address (`req.ip`): on the public listener, where anonymous traffic arrives. */
+  addressRateLimit?: RateLimit | undefined;
+  /** How callers are told apart (caller.ts). */
+  callers: CallerOptions;
 }
 
 /** The order as the API shows it. */
@@ -40,6 +46,29 @@ export function orderView(order: Order): z.infer<typeof orderViewSchema> {
     customer: order.customer,
     createdAt: order.createdAt.toISOString(),
   };
+}
+
+function tooManyRequests(res: Response, waitMs: number, detail: string): AppError {
+  const seconds = Math.ceil(waitMs / 1000);
+  res.setHeader('retry-after', String(seconds));
+  return new AppError('too_many_requests', { detail: `${detail}; retry in ${seconds} s` });
+}
+
+/** The customer whose orders a caller may see: a customer their own; a service the one it names. */
+function customerInView(caller: Caller, customerId: string | undefined): string {
+  if (caller.kind === 'customer') {
+    if (customerId !== undefined && customerId !== caller.customerId) {
+      throw new AppError('forbidden', { detail: 'a customer can list only their own orders (leave out customerId)' });
+    }
+    return caller.customerId;
+  }
+  if (customerId === undefined) {
+    throw new AppError('invalid_data', {
+      detail: 'a service lists one customer\'s orders at a time: give customerId',
+      errors: [{ field: 'customerId', message: 'is required for a service caller' }],
+    });
+  }
+  return customerId;
 }
 
 function send(res: Response, status: number, body: unknown, reference: string) {
@@ -77,17 +106,32 @@ function answer(res: Response, result: PlaceOrderResult): void {
 }
 
 export function orderRoutes(deps: OrderRouteDeps) {
+  const { addressRateLimit } = deps;
+  // Every order route: the address's quota first (before any token is checked), then who is calling.
+  const guards: RequestHandler[] = [
+    ...(addressRateLimit
+      ? [
+          ((req, res, next) => {
+            const waitMs = addressRateLimit.take(req.ip ?? 'unknown');
+            next(waitMs > 0 ? tooManyRequests(res, waitMs, 'too many requests from this client address') : undefined);
+          }) satisfies RequestHandler,
+        ]
+      : []),
+    identifyCaller(deps.callers),
+  ];
+
   return (router: Router) => {
-    router.post('/orders', async (req, res) => {
+    router.post('/orders', ...guards, async (req, res) => {
+      const caller = requireCaller(res);
       const key = parseInput(idempotencyHeaderSchema, { 'Idempotency-Key': req.header('idempotency-key') })['Idempotency-Key'];
       const input = parseInput(placeOrderSchema, req.body);
-      const waitMs = deps.rateLimit.take(input.customer.id);
-      if (waitMs > 0) {
-        res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
-        throw new AppError('too_many_requests', {
-          detail: `customer ${input.customer.id} is placing orders faster than allowed; retry in ${Math.ceil(waitMs / 1000)} s`,
+      if (caller.kind === 'customer' && input.customer.id !== caller.customerId) {
+        throw new AppError('forbidden', {
+          detail: 'customer.id must be the customer the token names: a customer places orders only for themselves',
         });
       }
+      const waitMs = deps.customerRateLimit.take(input.customer.id);
+      if (waitMs > 0) throw tooManyRequests(res, waitMs, `customer ${input.customer.id} is placing orders faster than allowed`);
       // The parsed input, not the raw bytes: the same order with its fields in another order is the same request.
       const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 
@@ -100,16 +144,19 @@ export function orderRoutes(deps: OrderRouteDeps) {
       answer(res, result);
     });
 
-    router.get('/orders/:reference', async (req, res) => {
+    router.get('/orders/:reference', ...guards, async (req, res) => {
+      const caller = requireCaller(res);
       const { reference } = parseInput(orderReferenceParamSchema, req.params);
-      const order = await deps.orders.findByReference(reference);
+      // Another customer's order is answered exactly like one that does not exist.
+      const order = await deps.orders.findByReference(reference, caller.kind === 'customer' ? { customerId: caller.customerId } : {});
       if (!order) throw new AppError('not_found', { detail: `no order ${reference}` });
       res.json(orderView(order));
     });
 
-    router.get('/orders', async (req, res) => {
+    router.get('/orders', ...guards, async (req, res) => {
+      const caller = requireCaller(res);
       const query = parseInput(listOrdersQuerySchema, req.query);
-      const page = await deps.orders.list(query);
+      const page = await deps.orders.list({ ...query, customerId: customerInView(caller, query.customerId) });
       res.json({ items: page.orders.map(orderView), nextCursor: page.nextCursor });
     });
   };

@@ -27,7 +27,9 @@ export const orderReferenceParamSchema = z.strictObject({
 });
 
 export const listOrdersQuerySchema = z.strictObject({
-  customerId: customerIdSchema.optional(),
+  customerId: customerIdSchema
+    .optional()
+    .meta({ description: "A customer sees only their own orders (leave it out, or give their own id); a service names the customer" }),
   limit: z.coerce.number().int('must be a whole number').min(1).max(100).default(20),
   cursor: z
     .string()

@@ -1,9 +1,18 @@
 // order-service as its HTTP tests build it: a real database, the real payment
-// client, and a stub sidecar standing in for payment-service.
+// client, a stub sidecar standing in for payment-service, and requests made
+// the way its own sidecar relays them (with the app token).
+import request from 'supertest';
 import { SidecarClient, type Knex } from '@orderflow/service-kit';
-import { buildOrderApp, type OrderAppDeps } from '../../src/app';
+import type express from 'express';
+import { buildOrderApp, buildOrderApps, type OrderAppDeps } from '../../src/app';
+import { InvalidToken } from '../../src/auth/customer-token-verifier';
 import { DaprPaymentClient } from '../../src/sidecar/payment-client';
 import { testLogger } from '../../../../test-support/logger';
+
+/** What the stub "sidecar" presents to the app (APP_API_TOKEN). */
+export const TEST_APP_TOKEN = 'test-app-token-0123456789';
+/** The app id the tests' app trusts as a service (SERVICE_CALLERS). */
+export const TRUSTED_SERVICE = 'python-client';
 
 export function paymentClientFor(sidecarPort: number, timeoutMs = 1_000) {
   return new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecarPort }), {
@@ -13,16 +22,45 @@ export function paymentClientFor(sidecarPort: number, timeoutMs = 1_000) {
   });
 }
 
-export function buildTestOrderApp(db: Knex, sidecarPort: number, overrides: Partial<OrderAppDeps> = {}) {
-  return buildOrderApp({
+function testDeps(db: Knex, sidecarPort: number, overrides: Partial<OrderAppDeps>): OrderAppDeps {
+  return {
     db,
     payments: paymentClientFor(sidecarPort),
     logger: testLogger,
     bodyLimit: '64kb',
+    appApiToken: TEST_APP_TOKEN,
     idempotencyKeyTtlMs: 60_000,
     paymentGraceMs: 30_000,
     ordersPerCustomerPerMinute: 10_000,
     sweep: { batchSize: 100, concurrency: 4, leaseMs: 30_000 },
+    // No issuer unless the test brings one (test/support/test-issuer.ts): every token is refused.
+    authentication: {
+      mode: 'jwt',
+      verifier: {
+        customerIdOf: async () => {
+          throw new InvalidToken('this test app checks no tokens');
+        },
+      },
+    },
+    serviceCallers: [TRUSTED_SERVICE],
     ...overrides,
-  });
+  };
 }
+
+export function buildTestOrderApp(db: Knex, sidecarPort: number, overrides: Partial<OrderAppDeps> = {}) {
+  return buildOrderApp(testDeps(db, sidecarPort, overrides));
+}
+
+/** Both apps: the app channel and the public listener. */
+export function buildTestOrderApps(db: Knex, sidecarPort: number, overrides: Partial<OrderAppDeps> = {}) {
+  return buildOrderApps(testDeps(db, sidecarPort, { publicListener: { trustedProxyCount: 0, requestsPerClientAddressPerMinute: 10_000 }, ...overrides }));
+}
+
+/** Requests as our sidecar relays them: with the app token, nothing else. */
+export const viaSidecar = (app: express.Express) => request.agent(app).set('dapr-api-token', TEST_APP_TOKEN);
+
+/** Requests from a trusted service, as our sidecar relays them (the caller's sidecar names its app id). */
+export const asService = (app: express.Express, appId = TRUSTED_SERVICE) => viaSidecar(app).set('dapr-caller-app-id', appId);
+
+/** Requests from a customer with this bearer token, as our sidecar relays them. */
+export const asCustomer = (app: express.Express, token: string) => viaSidecar(app).set('authorization', `Bearer ${token}`);

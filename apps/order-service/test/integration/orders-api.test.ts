@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { orderServiceOpenApi } from '../../src/http/openapi';
+import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import type { buildOrderApp } from '../../src/app';
-import { buildTestOrderApp } from './order-test-app';
+import { asCustomer, buildTestOrderApp } from './order-test-app';
 import { migrations } from '../../src/data/migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
@@ -37,18 +38,27 @@ const confirmingPayments = (request: { body: unknown }) => {
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
+let issuer: TestIssuer;
 let app: ReturnType<typeof buildOrderApp>;
+/** Each customer's bearer token. */
+const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   database = await createTestDatabase('order-service', migrations);
   sidecar = await startStubSidecar(confirmingPayments);
-  app = buildTestOrderApp(database.db, sidecar.port);
+  issuer = await startTestIssuer();
+  for (const id of [customer.id, 'cust-pager', 'cust-hurried']) tokens[id] = await issuer.tokenFor(id);
+  app = buildTestOrderApp(database.db, sidecar.port, { authentication: issuer.authentication });
 });
 
 afterAll(async () => {
   await sidecar.close();
+  await issuer.close();
   await database.drop();
 });
+
+/** Requests of a customer (cust-42 unless named), with their token, through the sidecar. */
+const as = (target: ReturnType<typeof buildOrderApp>, customerId = customer.id) => asCustomer(target, tokens[customerId]!);
 
 beforeEach(() => {
   sidecar.requests.length = 0;
@@ -60,7 +70,7 @@ const countLines = async () => Number((await database.db('order_lines').count<{ 
 
 describe('POST /orders', () => {
   it('when payment confirms, then it answers 201 PAID with the computed total', async () => {
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
@@ -76,7 +86,7 @@ describe('POST /orders', () => {
   });
 
   it('sends the PaymentRequest to app-id payment-service through the sidecar', async () => {
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     expect(sidecar.requests).toHaveLength(1);
     const [call] = sidecar.requests;
@@ -92,7 +102,7 @@ describe('POST /orders', () => {
   });
 
   it('stores the order and its lines with exact amounts', async () => {
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     const row = await database.db('orders').where({ reference: response.body.reference }).first();
     expect(row).toMatchObject({ status: 'PAID', amount: '50.00', customer_email: 'ada@example.com', payment_attempts: 1 });
@@ -105,7 +115,7 @@ describe('POST /orders', () => {
       status: 500,
       body: { errorCode: 'ERR_DIRECT_INVOKE', message: 'circuit breaker is open' },
     }));
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     expect(response.status).toBe(202);
     expect(response.body.status).toBe('PAYMENT_PENDING');
@@ -118,7 +128,7 @@ describe('POST /orders', () => {
   it('when the sidecar does not answer in time, then it answers 202 instead of waiting', async () => {
     sidecar.answerWith(() => ({ status: 201, delayMs: 3_000 }));
     const started = Date.now();
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     expect(response.status).toBe(202);
     expect(Date.now() - started).toBeLessThan(2_500);
@@ -126,7 +136,7 @@ describe('POST /orders', () => {
 
   it('when payment-service refuses the charge, then the order is marked PAYMENT_REJECTED and the answer is a 502 problem', async () => {
     sidecar.answerWith(() => ({ status: 409, body: { type: 'conflict' } }));
-    const response = await request(app).post('/orders').send(validOrder);
+    const response = await as(app).post('/orders').send(validOrder);
 
     expect(response.status).toBe(502);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -159,7 +169,7 @@ describe('POST /orders with bad input', () => {
 
   it.each(cases)('when the body has %s, then it answers 400 naming the field and writes nothing', async (_name, body, fields) => {
     const before = [await countOrders(), await countLines()];
-    const response = await request(app).post('/orders').send(body as object);
+    const response = await as(app).post('/orders').send(body as object);
 
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -169,14 +179,14 @@ describe('POST /orders with bad input', () => {
   });
 
   it('when the body is not JSON, then it answers 400 problem+json', async () => {
-    const response = await request(app).post('/orders').set('content-type', 'application/json').send('{"customer":');
+    const response = await as(app).post('/orders').set('content-type', 'application/json').send('{"customer":');
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body.title).toMatch(/not valid JSON/);
   });
 
   it('when the content type is not JSON, then it answers 415', async () => {
-    const response = await request(app).post('/orders').set('content-type', 'text/plain').send(JSON.stringify(validOrder));
+    const response = await as(app).post('/orders').set('content-type', 'text/plain').send(JSON.stringify(validOrder));
     expect(response.status).toBe(415);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -184,7 +194,7 @@ describe('POST /orders with bad input', () => {
   it('when the body is over the limit, then it answers 413 and writes nothing', async () => {
     const before = await countOrders();
     const huge = { ...validOrder, items: [{ ...validOrder.items[0], name: 'x'.repeat(70_000) }] };
-    const response = await request(app).post('/orders').send(huge);
+    const response = await as(app).post('/orders').send(huge);
     expect(response.status).toBe(413);
     expect(await countOrders()).toBe(before);
   });
@@ -192,12 +202,12 @@ describe('POST /orders with bad input', () => {
 
 describe('GET /orders', () => {
   it('finds an order by its reference, and answers 404 problem for an unknown one', async () => {
-    const created = await request(app).post('/orders').send(validOrder);
-    const found = await request(app).get(`/orders/${created.body.reference}`);
+    const created = await as(app).post('/orders').send(validOrder);
+    const found = await as(app).get(`/orders/${created.body.reference}`);
     expect(found.status).toBe(200);
     expect(found.body).toEqual(created.body);
 
-    const missing = await request(app).get('/orders/ORD-0000000000000000');
+    const missing = await as(app).get('/orders/ORD-0000000000000000');
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
@@ -205,23 +215,23 @@ describe('GET /orders', () => {
   it('pages a customer\'s orders newest first, with a cursor to the next page', async () => {
     const pager = { ...validOrder, customer: { ...customer, id: 'cust-pager' } };
     const references: string[] = [];
-    for (let i = 0; i < 5; i += 1) references.push((await request(app).post('/orders').send(pager)).body.reference);
+    for (let i = 0; i < 5; i += 1) references.push((await as(app, 'cust-pager').post('/orders').send(pager)).body.reference);
 
-    const first = await request(app).get('/orders').query({ customerId: 'cust-pager', limit: 2 });
+    const first = await as(app, 'cust-pager').get('/orders').query({ customerId: 'cust-pager', limit: 2 });
     expect(first.status).toBe(200);
     expect(first.body.items.map((o: { reference: string }) => o.reference)).toEqual([references[4], references[3]]);
-    const second = await request(app).get('/orders').query({ customerId: 'cust-pager', limit: 2, cursor: first.body.nextCursor });
+    const second = await as(app, 'cust-pager').get('/orders').query({ customerId: 'cust-pager', limit: 2, cursor: first.body.nextCursor });
     expect(second.body.items.map((o: { reference: string }) => o.reference)).toEqual([references[2], references[1]]);
-    const third = await request(app).get('/orders').query({ customerId: 'cust-pager', limit: 2, cursor: second.body.nextCursor });
+    const third = await as(app, 'cust-pager').get('/orders').query({ customerId: 'cust-pager', limit: 2, cursor: second.body.nextCursor });
     expect(third.body.items.map((o: { reference: string }) => o.reference)).toEqual([references[0]]);
     expect(third.body.nextCursor).toBeNull();
   });
 
   it('refuses a made-up cursor or limit with 400 naming the field', async () => {
-    const badCursor = await request(app).get('/orders').query({ cursor: 'bm9wZQ' });
+    const badCursor = await as(app).get('/orders').query({ cursor: 'bm9wZQ' });
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.errors[0].field).toBe('cursor');
-    const badLimit = await request(app).get('/orders').query({ limit: 1000 });
+    const badLimit = await as(app).get('/orders').query({ limit: 1000 });
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.errors[0].field).toBe('limit');
   });
@@ -236,18 +246,18 @@ describe('health', () => {
 
 describe('rate limit', () => {
   it('answers 429 problem with Retry-After once a customer exceeds the orders allowed per minute, and saves nothing more', async () => {
-    const limited = buildTestOrderApp(database.db, sidecar.port, { ordersPerCustomerPerMinute: 2 });
+    const limited = buildTestOrderApp(database.db, sidecar.port, { ordersPerCustomerPerMinute: 2, authentication: issuer.authentication });
     const hurried = { ...validOrder, customer: { ...customer, id: 'cust-hurried' } };
-    expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);
-    expect((await request(limited).post('/orders').send(hurried)).status).toBe(201);
-    const third = await request(limited).post('/orders').send(hurried);
+    expect((await as(limited, 'cust-hurried').post('/orders').send(hurried)).status).toBe(201);
+    expect((await as(limited, 'cust-hurried').post('/orders').send(hurried)).status).toBe(201);
+    const third = await as(limited, 'cust-hurried').post('/orders').send(hurried);
 
     expect(third.status).toBe(429);
     expect(third.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
     const saved = await database.db('orders').where({ customer_id: 'cust-hurried' }).count<{ c: string }[]>('* as c');
     expect(saved).toEqual([{ c: '2' }]);
-    expect((await request(limited).post('/orders').send(validOrder)).status).toBe(201);
+    expect((await as(limited).post('/orders').send(validOrder)).status).toBe(201);
   });
 });
 
