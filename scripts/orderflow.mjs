@@ -105,11 +105,13 @@ async function startSentryAndApps(toolchain) {
   const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () =>
     startSentry(toolchain, { joinTokensFor: toolchain.dapr ? [] : [...SERVICES, ...CLIENTS] }),
   );
+  const { startDevIssuer } = await import('./lib/dev-issuer.mjs');
+  const issuer = await step('Starting the development issuer (customer tokens)', () => startDevIssuer());
   const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
-  return { ...apps, sentry };
+  return { ...apps, sentry, issuer };
 }
 
-function banner(tokens) {
+function banner(tokens, issuer) {
   const o = settings.apps['order-service'];
   const p = settings.apps['payment-service'];
   const n = settings.apps['notification-service'];
@@ -117,13 +119,16 @@ function banner(tokens) {
 orderflow is running. Ctrl-C stops everything. A service or sidecar that exits
 is restarted after 1 s, 2 s, 4 s ... up to 30 s, and this console says so.
 
-  Place an order through order-service's sidecar:
-    curl -s -X POST http://127.0.0.1:${o.httpPort}/v1.0/invoke/order-service/method/orders \\
-      -H 'dapr-api-token: ${tokens['order-service'].dapr}' -H 'content-type: application/json' \\
+  Place an order as customer c-1, with a token of the development issuer (valid 1 h):
+    TOKEN=$(npm run -s token -- c-1)
+    curl -s -X POST http://127.0.0.1:${o.publicPort}/orders \\
+      -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
       -d '{"customer":{"id":"c-1","firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"},
            "items":[{"productId":"book-1","name":"Notes","quantity":2,"unitPrice":"24.95"}],
            "currency":"EUR","paymentMethod":"VISA"}'
+    curl -s http://127.0.0.1:${o.publicPort}/orders -H "authorization: Bearer $TOKEN"    # c-1's orders only
 
+  order API (customers)  http://127.0.0.1:${o.publicPort}   tokens: npm run -s token -- <customer-id>   issuer ${issuer.issuer}
   order-service          app http://127.0.0.1:${o.appPort}  sidecar http://127.0.0.1:${o.httpPort}
   payment-service        app http://127.0.0.1:${p.appPort}  sidecar http://127.0.0.1:${p.httpPort}
   notification-service   app http://127.0.0.1:${n.appPort}  sidecar http://127.0.0.1:${n.httpPort}
@@ -140,7 +145,7 @@ async function commandStart() {
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
   const apps = await startSentryAndApps(toolchain);
-  banner(apps.tokens);
+  banner(apps.tokens, apps.issuer);
   // Runs until Ctrl-C. A process of the app tier that dies is restarted by its
   // supervisor (scripts/lib/supervision.mjs), as Kubernetes restarts a container.
   await new Promise(() => {});
@@ -153,6 +158,9 @@ async function commandInfra() {
   const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () => startSentry(toolchain));
   info(`Sentry: ${sentry.address}; give each daprd --enable-mtls --sentry-address ${sentry.address}`);
   info(`and DAPR_TRUST_ANCHORS="$(cat ${path.relative(ROOT, sentry.trustAnchorsFile)})" NAMESPACE=default`);
+  const { startDevIssuer } = await import('./lib/dev-issuer.mjs');
+  const issuer = await step('Starting the development issuer (customer tokens)', () => startDevIssuer());
+  info(`order-service checks customer tokens with: export AUTH_ISSUER=${issuer.issuer} AUTH_AUDIENCE=${issuer.audience} AUTH_JWKS_URI=${issuer.jwksUri}`);
   info('infrastructure is up; Ctrl-C stops it');
   await new Promise(() => {});
 }

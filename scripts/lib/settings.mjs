@@ -64,6 +64,8 @@ export const settings = {
   apps: {
     'order-service': {
       appPort: port('ORDER_APP_PORT', 3001),
+      // The public order API (customers with a bearer token, no Dapr), as an Ingress reaches it.
+      publicPort: port('ORDER_PUBLIC_PORT', 3000),
       httpPort: port('ORDER_DAPR_HTTP_PORT', 3501),
       grpcPort: port('ORDER_DAPR_GRPC_PORT', 50001),
       internalGrpcPort: port('ORDER_DAPR_INTERNAL_GRPC_PORT', 3601),

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// npm run -s token -- <customer-id> [--expires-in <seconds>]
+// Prints a bearer token of the development issuer (scripts/lib/dev-issuer.mjs)
+// for one customer, valid 1 h by default, for the orderflow that `npm start` is
+// running now: TOKEN=$(npm run -s token -- c-1)
+import { devIssuerEnvironment, readDevIssuer, signDevToken } from './lib/dev-issuer.mjs';
+import { exitWithError, SetupError } from './lib/step.mjs';
+
+const USAGE = 'usage: npm run -s token -- <customer-id> [--expires-in <seconds>]';
+
+async function main() {
+  const args = process.argv.slice(2);
+  let expiresInSeconds = 3_600;
+  const at = args.indexOf('--expires-in');
+  if (at >= 0) {
+    expiresInSeconds = Number(args[at + 1]);
+    if (!Number.isInteger(expiresInSeconds)) throw new SetupError(`--expires-in wants whole seconds, got "${args[at + 1]}"`, { hint: USAGE });
+    args.splice(at, 2);
+  }
+  const [customerId, ...rest] = args;
+  if (!customerId || rest.length) throw new SetupError('name one customer id', { hint: USAGE });
+  // The same rule as the API's customer ids (packages/contracts: customerIdSchema).
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(customerId)) {
+    throw new SetupError(`"${customerId}" is not a customer id the API accepts`, { hint: 'at most 64 letters, digits and . _ : -' });
+  }
+  const state = readDevIssuer();
+  const running = state && (await fetch(devIssuerEnvironment().AUTH_JWKS_URI, { signal: AbortSignal.timeout(2_000) })
+    .then((response) => response.json())
+    .then((jwks) => jwks.keys.some((key) => key.kid === state.kid))
+    .catch(() => false));
+  if (!running) {
+    throw new SetupError('the development issuer is not running (its tokens would be refused)', { hint: 'start orderflow with `npm start`, then ask again' });
+  }
+  process.stdout.write(`${signDevToken(customerId, { expiresInSeconds })}\n`);
+}
+
+main().catch(exitWithError);
