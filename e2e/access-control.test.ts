@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { eventually, invoke, sentry, sidecarInternalPort, uniqueCustomer, type JsonResponse, type ServiceName } from './support/stack';
+import { asCustomer } from './support/tokens';
 
 const LOG_DIR = path.resolve(__dirname, '../.local/logs');
 const SERVICES: ServiceName[] = ['order-service', 'payment-service', 'notification-service'];
@@ -51,12 +52,14 @@ function expectRefusedByPolicy(response: JsonResponse, caller: ServiceName, oper
 describe('service-to-service access control', () => {
   it('serves order-service on payment-service\'s POST /payments: an order is answered 201 PAID', async () => {
     const customer = uniqueCustomer();
-    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', {
-      customer,
-      items: [{ productId: 'acl-1', name: 'Padlock', quantity: 1, unitPrice: '9.99' }],
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-    });
+    const placed = await invoke(
+      'order-service',
+      'order-service',
+      'POST',
+      'orders',
+      { customer, items: [{ productId: 'acl-1', name: 'Padlock', quantity: 1, unitPrice: '9.99' }], currency: 'EUR', paymentMethod: 'VISA' },
+      asCustomer(customer.id),
+    );
     expect(placed.status).toBe(201);
     expect(placed.body.status).toBe('PAID');
     const payments = await invoke('payment-service', 'payment-service', 'GET', `payments?orderReference=${placed.body.reference}`);

@@ -3,10 +3,14 @@
 // service; it fails on any 5xx, any answer the document does not describe, a
 // valid request refused or an invalid one accepted. The apps are fuzzed
 // directly (with their sidecar's app token): the document describes the app.
+// order-service is fuzzed as one customer with a real token: generated orders
+// for other customers are refused (403), and schemathesis checks that a request
+// without the token is refused (401).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { apiTokens, appUrl, type ServiceName } from './support/stack';
+import { customerToken } from './support/tokens';
 
 const run = promisify(execFile);
 const SCHEMATHESIS = process.env.ORDERFLOW_SCHEMATHESIS ?? path.resolve(__dirname, '../.local/python/bin/st');
@@ -23,6 +27,7 @@ describe('contract fuzzing', () => {
         '--config-file', CONFIG,
         'run', `${appUrl(service)}/openapi.json`,
         '--header', `dapr-api-token: ${apiTokens(service).app}`,
+        ...(service === 'order-service' ? ['--header', `Authorization: Bearer ${customerToken('fuzz-customer')}`] : []),
         '--checks', 'all',
         '--max-examples', EXAMPLES,
         '--seed', '20261125',

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { control, controlAvailable } from './support/control';
 import { eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
+import { asCustomer } from './support/tokens';
 import { orderServiceSidecar, runDrill, sleep, summary, type DrillResult, type OrderEntryPoint, type OrderStream } from './support/drill';
 
 jest.setTimeout(8 * 60_000);
@@ -114,12 +115,15 @@ describe('the launcher\'s supervisor', () => {
     const placed = await eventually(
       'an order paid through the restarted sidecar',
       async () => {
-        const answer = await invoke('order-service', 'order-service', 'POST', 'orders', {
-          customer: uniqueCustomer(),
-          items: [{ productId: 'drill-0', name: 'Smoke alarm', quantity: 1, unitPrice: '19.00' }],
-          currency: 'EUR',
-          paymentMethod: 'VISA',
-        });
+        const customer = uniqueCustomer();
+        const answer = await invoke(
+          'order-service',
+          'order-service',
+          'POST',
+          'orders',
+          { customer, items: [{ productId: 'drill-0', name: 'Smoke alarm', quantity: 1, unitPrice: '19.00' }], currency: 'EUR', paymentMethod: 'VISA' },
+          asCustomer(customer.id),
+        );
         if (answer.status === 201) return answer;
         await new Promise((resolve) => setTimeout(resolve, 2_000));
         return undefined;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { emailsTo } from './support/maildev';
 import { appUrl, eventually, http, sidecarUrl, uniqueCustomer, type ServiceName } from './support/stack';
+import { asCustomer } from './support/tokens';
 
 const LOG_DIR = path.resolve(__dirname, '../.local/logs');
 
@@ -31,7 +32,7 @@ describe('tracing', () => {
         currency: 'EUR',
         paymentMethod: 'VISA',
       },
-      { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, ...asCustomer(customer.id) },
     );
     expect(placed.status).toBe(201);
     await eventually('the e-mail', async () => ((await emailsTo(customer.email)).length ? true : undefined));

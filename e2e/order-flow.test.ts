@@ -4,6 +4,7 @@
 import { readWholeTopic } from './support/kafka';
 import { emailsTo } from './support/maildev';
 import { eventually, invoke, uniqueCustomer } from './support/stack';
+import { asCustomer } from './support/tokens';
 import { validatePaymentConfirmed } from '../test-support/event-schema';
 
 const order = (customer: ReturnType<typeof uniqueCustomer>) => ({
@@ -20,7 +21,7 @@ describe('an order, end to end', () => {
   it('is paid, recorded once, announced once on payment-topic, and mailed once to the customer within 5 seconds', async () => {
     const customer = uniqueCustomer();
     const placedAt = Date.now();
-    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer));
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer), asCustomer(customer.id));
 
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ status: 'PAID', amount: '50.20', currency: 'EUR', customer });
@@ -67,18 +68,18 @@ describe('an order, end to end', () => {
 
   it('reads the order back by reference and in the customer\'s list', async () => {
     const customer = uniqueCustomer();
-    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer));
-    const found = await invoke('order-service', 'order-service', 'GET', `orders/${placed.body.reference}`);
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', order(customer), asCustomer(customer.id));
+    const found = await invoke('order-service', 'order-service', 'GET', `orders/${placed.body.reference}`, undefined, asCustomer(customer.id));
     expect(found.status).toBe(200);
     expect(found.body).toEqual(placed.body);
-    const listed = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${customer.id}`);
+    const listed = await invoke('order-service', 'order-service', 'GET', 'orders', undefined, asCustomer(customer.id));
     expect(listed.body.items.map((o: { reference: string }) => o.reference)).toEqual([placed.body.reference]);
   });
 
   it('answers bad input through the sidecar with a 400 problem naming the fields, and records nothing', async () => {
     const customer = uniqueCustomer();
     const bad = { ...order(customer), currency: 'XYZ', items: [{ productId: 'x', name: 'x', quantity: 0, unitPrice: '1.001' }] };
-    const response = await invoke('order-service', 'order-service', 'POST', 'orders', bad);
+    const response = await invoke('order-service', 'order-service', 'POST', 'orders', bad, asCustomer(customer.id));
 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -87,7 +88,7 @@ describe('an order, end to end', () => {
       'items[0].quantity',
       'items[0].unitPrice',
     ]);
-    const listed = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${customer.id}`);
+    const listed = await invoke('order-service', 'order-service', 'GET', 'orders', undefined, asCustomer(customer.id));
     expect(listed.body.items).toEqual([]);
   });
 });

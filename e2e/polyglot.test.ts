@@ -1,7 +1,9 @@
 // Any language can join through the sidecar: the Python client in
 // examples/python places an order, reads it back and receives its
 // payment.confirmed through a subscription of its own, all through its own
-// sidecar (app-id python-client, its own consumer group).
+// sidecar (app-id python-client, its own consumer group). It places the order
+// as a trusted service (no token: its mTLS identity), and lists orders as the
+// customer, forwarding the customer's token from the development issuer.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +12,7 @@ import { validatePaymentConfirmed } from '../test-support/event-schema';
 const run = promisify(execFile);
 
 describe('a client in another language', () => {
-  it('places an order through its own sidecar, reads it back, and receives payment.confirmed on its own subscription', async () => {
+  it('places an order through its own sidecar as a trusted service, reads it back, lists it as the customer, and receives payment.confirmed on its own subscription', async () => {
     const { stdout } = await run(process.execPath, [path.resolve(__dirname, '../scripts/example-python.mjs')], {
       env: process.env,
       timeout: 90_000,
@@ -20,6 +22,7 @@ describe('a client in another language', () => {
     expect(result.ok).toBe(true);
     expect(result.placedStatus).toBe('PAID');
     expect(result.readBack).toMatchObject({ reference: result.reference, amount: '39.90', currency: 'EUR' });
+    expect(result.listedAsCustomer).toEqual([result.reference]);
     expect(result.event).toMatchObject({ orderReference: result.reference, amount: '39.90', paymentMethod: 'PAYPAL' });
     const { eventId: _id, ...data } = result.event;
     expect(validatePaymentConfirmed(data)).toEqual([]);

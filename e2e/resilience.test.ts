@@ -8,6 +8,7 @@ import { whileFrozen } from './support/faults';
 import { readWholeTopic } from './support/kafka';
 import { emailsTo } from './support/maildev';
 import { eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
+import { asCustomer } from './support/tokens';
 
 jest.setTimeout(180_000);
 
@@ -23,8 +24,9 @@ const run = promisify(execFile);
 const deadLetters = async (...args: string[]) =>
   (await run(process.execPath, [path.resolve(__dirname, '../scripts/dead-letters.mjs'), ...args], { env: process.env })).stdout;
 
-const orderStatus = async (reference: string) =>
-  (await invoke('order-service', 'order-service', 'GET', `orders/${reference}`)).body.status as string;
+/** An order's status, as its customer reads it. */
+const orderStatus = async ({ reference, customerId }: { reference: string; customerId: string }) =>
+  (await invoke('order-service', 'order-service', 'GET', `orders/${reference}`, undefined, asCustomer(customerId))).body.status as string;
 
 describe('when payment-service hangs', () => {
   it('orders are still saved and answered at once with 202, then paid automatically once it is back, with exactly one e-mail each', async () => {
@@ -34,7 +36,7 @@ describe('when payment-service hangs', () => {
     await whileFrozen('payment-service', async () => {
       for (const customer of customers) {
         const started = Date.now();
-        const response = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+        const response = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer), asCustomer(customer.id));
         answers.push({ ...response, ms: Date.now() - started });
       }
     });
@@ -51,9 +53,10 @@ describe('when payment-service hangs', () => {
 
     // payment-service is back: the sweep (cron binding) pays every pending order.
     const references = answers.map((a) => a.body.reference as string);
+    const orders = answers.map((a) => ({ reference: a.body.reference as string, customerId: a.body.customer.id as string }));
     await eventually(
       'every pending order PAID',
-      async () => ((await Promise.all(references.map(orderStatus))).every((s) => s === 'PAID') ? true : undefined),
+      async () => ((await Promise.all(orders.map(orderStatus))).every((s) => s === 'PAID') ? true : undefined),
       90_000,
     );
 
@@ -74,7 +77,7 @@ describe('when Kafka hangs', () => {
     let reference = '';
 
     await whileFrozen('kafka', async () => {
-      const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+      const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer), asCustomer(customer.id));
       expect(placed.status).toBe(201);
       expect(placed.body.status).toBe('PAID');
       reference = placed.body.reference;
@@ -140,7 +143,7 @@ describe('an event that can never be processed', () => {
 
     // What comes after it keeps flowing: the next order is mailed as usual.
     const customer = uniqueCustomer();
-    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer));
+    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', orderFor(customer), asCustomer(customer.id));
     expect(placed.status).toBe(201);
     await eventually('the next e-mail', async () => ((await emailsTo(customer.email)).length === 1 ? true : undefined));
   });

@@ -2,6 +2,7 @@
 // are scoped, and hostile input is refused before it reaches anything.
 import { appUrl, eventually, http, invoke, sidecarUrl, uniqueCustomer, type ServiceName } from './support/stack';
 import { emailsTo } from './support/maildev';
+import { asCustomer } from './support/tokens';
 
 const SERVICES: ServiceName[] = ['order-service', 'payment-service', 'notification-service'];
 
@@ -45,12 +46,14 @@ describe('API tokens', () => {
 describe('hostile input', () => {
   it('sends a customer named <script>alert(1)</script> a harmless e-mail', async () => {
     const customer = uniqueCustomer({ firstName: '<script>alert(1)</script>', lastName: '<img src=x onerror=alert(2)>' });
-    const placed = await invoke('order-service', 'order-service', 'POST', 'orders', {
-      customer,
-      items: [{ productId: 'p-1', name: '<b>bold</b> pen', quantity: 1, unitPrice: '2.50' }],
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-    });
+    const placed = await invoke(
+      'order-service',
+      'order-service',
+      'POST',
+      'orders',
+      { customer, items: [{ productId: 'p-1', name: '<b>bold</b> pen', quantity: 1, unitPrice: '2.50' }], currency: 'EUR', paymentMethod: 'VISA' },
+      asCustomer(customer.id),
+    );
     expect(placed.status).toBe(201);
     const [email] = await eventually('the e-mail', async () => {
       const found = await emailsTo(customer.email);
@@ -63,30 +66,39 @@ describe('hostile input', () => {
 
   it('refuses line breaks in e-mail fields (header injection) with 400 naming them, and records nothing', async () => {
     const customer = uniqueCustomer({ lastName: 'Lovelace\r\nBcc: victim@example.com' });
-    const response = await invoke('order-service', 'order-service', 'POST', 'orders', {
-      customer: { ...customer, email: `${customer.email}\r\nBcc: victim@example.com` },
-      items: [{ productId: 'p-1', name: 'Pen', quantity: 1, unitPrice: '2.50' }],
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-    });
+    const response = await invoke(
+      'order-service',
+      'order-service',
+      'POST',
+      'orders',
+      {
+        customer: { ...customer, email: `${customer.email}\r\nBcc: victim@example.com` },
+        items: [{ productId: 'p-1', name: 'Pen', quantity: 1, unitPrice: '2.50' }],
+        currency: 'EUR',
+        paymentMethod: 'VISA',
+      },
+      asCustomer(customer.id),
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['customer.email', 'customer.lastName']);
-    const listed = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${customer.id}`);
+    const listed = await invoke('order-service', 'order-service', 'GET', 'orders', undefined, asCustomer(customer.id));
     expect(listed.body.items).toEqual([]);
   });
 
   it('answers with security headers (helmet) through the sidecar', async () => {
-    const response = await invoke('order-service', 'order-service', 'GET', 'orders?limit=1');
+    const response = await invoke('order-service', 'order-service', 'GET', 'orders?limit=1', undefined, asCustomer(uniqueCustomer().id));
+    expect(response.status).toBe(200);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
   it('treats SQL in a query parameter as data: it is refused by validation, and the table is still there', async () => {
-    const response = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${encodeURIComponent("x' OR '1'='1")}`);
+    const me = asCustomer(uniqueCustomer().id);
+    const response = await invoke('order-service', 'order-service', 'GET', `orders?customerId=${encodeURIComponent("x' OR '1'='1")}`, undefined, me);
     expect(response.status).toBe(400);
     expect(response.body.errors[0].field).toBe('customerId');
-    expect((await invoke('order-service', 'order-service', 'GET', 'orders?limit=1')).status).toBe(200);
+    expect((await invoke('order-service', 'order-service', 'GET', 'orders?limit=1', undefined, me)).status).toBe(200);
   });
 });
 

@@ -23,6 +23,11 @@ async function main() {
   const { ensureDaprToolchain } = await import('./lib/dapr-toolchain.mjs');
   const toolchain = await ensureDaprToolchain();
   const { newTokenPair, runFileCommon, startWithSidecar } = await import('./lib/apps.mjs');
+  // The customer the client places an order for, and that customer's token from the
+  // development issuer: the client shows both roles (README "Security").
+  const { signDevToken } = await import('./lib/dev-issuer.mjs');
+  const crypto = await import('node:crypto');
+  const customerId = `py-${crypto.randomBytes(6).toString('hex')}`;
   const ports = settings.pythonClient;
   const app = {
     appID: 'python-client',
@@ -33,7 +38,7 @@ async function main() {
     daprInternalGRPCPort: ports.internalGrpcPort,
     metricsPort: ports.metricsPort,
     command: ['python3', 'orderflow_client.py'],
-    env: { PYTHONUNBUFFERED: '1' },
+    env: { PYTHONUNBUFFERED: '1', CUSTOMER_ID: customerId, CUSTOMER_TOKEN: signDevToken(customerId) },
   };
   // The client has no health endpoint for the sidecar to probe: it is a script, not a service.
   const common = { ...runFileCommon(), enableAppHealthCheck: false };

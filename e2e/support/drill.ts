@@ -1,6 +1,7 @@
 // What every drill (e2e/drills.test.ts) does around its fault: a stream of
 // orders placed through order-service's sidecar the way a real client places
-// them (one customer per order, an Idempotency-Key, retried with the same key
+// them (one customer per order, with that customer's bearer token from the
+// development issuer, an Idempotency-Key, retried with the same key
 // until it is answered), then the checks every accepted order must pass once
 // the fault is over, how long until they first all held, and a record of it
 // in .local/test-results/drills.json (the README's fault table is made from it).
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readWholeTopic } from './kafka';
 import { apiTokens, invoke, mailDevUrl, sidecarUrl, uniqueCustomer } from './stack';
+import { asCustomer } from './tokens';
 
 export const DRILL_RESULTS_FILE = path.resolve(__dirname, '../../.local/test-results/drills.json');
 
@@ -52,10 +54,15 @@ const orderBody = (customer: Customer) => ({
   paymentMethod: 'VISA',
 });
 
-async function post(entry: OrderEntryPoint, body: unknown, idempotencyKey: string): Promise<{ status: number; body: any }> {
+async function post(entry: OrderEntryPoint, body: { customer: Customer }, idempotencyKey: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${entry.baseUrl}/v1.0/invoke/order-service/method/orders`, {
     method: 'POST',
-    headers: { 'dapr-api-token': apiTokens('order-service').dapr, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    headers: {
+      'dapr-api-token': apiTokens('order-service').dapr,
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+      ...asCustomer(body.customer.id),
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -146,9 +153,13 @@ export class OrderStream {
   }
 }
 
-async function get(through: 'order-service' | 'payment-service' | 'notification-service', pathname: string): Promise<any | undefined> {
+async function get(
+  through: 'order-service' | 'payment-service' | 'notification-service',
+  pathname: string,
+  headers: Record<string, string> = {},
+): Promise<any | undefined> {
   try {
-    const response = await invoke(through, through, 'GET', pathname);
+    const response = await invoke(through, through, 'GET', pathname, undefined, headers);
     return response.status === 200 ? response.body : undefined;
   } catch {
     return undefined;
@@ -221,7 +232,7 @@ export async function inspect(stream: OrderStream, done: Done = new Set(), { fin
         problems.push(`${who}: the order was refused with ${order.refused.status} (${order.refused.detail})`);
         return;
       }
-      const listed = await get('order-service', `orders?customerId=${encodeURIComponent(order.customer.id)}`);
+      const listed = await get('order-service', 'orders', asCustomer(order.customer.id));
       if (!listed) {
         problems.push(`${who}: order-service did not answer`);
         return;

@@ -9,10 +9,12 @@ interface Ports {
   httpPort: number;
   /** Sidecar-to-sidecar gRPC (mTLS). */
   internalGrpcPort: number;
+  /** order-service's public listener (customers without Dapr). */
+  publicPort?: number;
 }
 
 const DEFAULT_PORTS: Record<ServiceName, Ports> = {
-  'order-service': { appPort: 3001, httpPort: 3501, internalGrpcPort: 3601 },
+  'order-service': { appPort: 3001, httpPort: 3501, internalGrpcPort: 3601, publicPort: 3000 },
   'payment-service': { appPort: 3002, httpPort: 3502, internalGrpcPort: 3602 },
   'notification-service': { appPort: 3003, httpPort: 3503, internalGrpcPort: 3603 },
 };
@@ -41,6 +43,11 @@ export function sidecarUrl(service: ServiceName): string {
 /** The app itself (only its sidecar is meant to call it). */
 export function appUrl(service: ServiceName): string {
   return `http://127.0.0.1:${ports[service].appPort}`;
+}
+
+/** order-service's public order API: customers with a bearer token, no Dapr (what an Ingress reaches). */
+export function publicUrl(): string {
+  return `http://127.0.0.1:${ports['order-service'].publicPort ?? 3000}`;
 }
 
 /** The port on which a service's sidecar takes calls from other sidecars. */

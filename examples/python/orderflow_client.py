@@ -5,11 +5,18 @@ and waits for the order's payment.confirmed event, which reaches it through a
 subscription of its own (app-id python-client, so its own Kafka consumer group).
 Python's standard library only: anything that speaks HTTP can do the same.
 
+Two roles (README "Security"): as itself, a trusted service that order-service
+knows by its mTLS identity (SERVICE_CALLERS=python-client), it places an order
+for a customer and reads it by reference, with no token; forwarding that
+customer's bearer token, it acts as the customer, who sees only their own orders.
+
 Environment (set by `npm run example:python`, or by `dapr run` beside it):
   DAPR_HTTP_PORT   its sidecar's HTTP port
   DAPR_API_TOKEN   the sidecar's API token (sent as dapr-api-token), if it has one
   APP_PORT         where this client listens for deliveries from its sidecar
   APP_API_TOKEN    the token its sidecar presents on deliveries, if any
+  CUSTOMER_ID      the customer to order for (default: a new one)
+  CUSTOMER_TOKEN   that customer's bearer token (`npm run -s token -- <id>`), if any
 Prints one JSON line with what it saw; exits 0 when the event arrived in time.
 """
 
@@ -32,6 +39,7 @@ APP_PORT = int(os.environ["APP_PORT"])
 DAPR_API_TOKEN = os.environ.get("DAPR_API_TOKEN", "")
 APP_API_TOKEN = os.environ.get("APP_API_TOKEN", "")
 WAIT_SECONDS = float(os.environ.get("WAIT_SECONDS", "30"))
+CUSTOMER_TOKEN = os.environ.get("CUSTOMER_TOKEN", "")
 
 confirmed = {}
 arrived = threading.Condition()
@@ -104,8 +112,9 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     tag = uuid.uuid4().hex[:12]
+    customer_id = os.environ.get("CUSTOMER_ID") or f"py-{tag}"
     order = {
-        "customer": {"id": f"py-{tag}", "firstName": "Guido", "lastName": "van Rossum", "email": f"guido.{tag}@example.com"},
+        "customer": {"id": customer_id, "firstName": "Guido", "lastName": "van Rossum", "email": f"guido.{tag}@example.com"},
         "items": [{"productId": "snake-1", "name": "Python book", "quantity": 1, "unitPrice": "39.90"}],
         "currency": "EUR",
         "paymentMethod": "PAYPAL",
@@ -123,6 +132,17 @@ def main():
         print(json.dumps({"ok": False, "step": "read back", "status": status, "body": read_back}))
         return 1
 
+    # As the customer: their token, forwarded through our sidecar, lists their own orders.
+    listed_as_customer = None
+    if CUSTOMER_TOKEN:
+        status, page = sidecar(
+            "GET", "/v1.0/invoke/order-service/method/orders", headers={"Authorization": f"Bearer {CUSTOMER_TOKEN}"}
+        )
+        if status != 200:
+            print(json.dumps({"ok": False, "step": "list as the customer", "status": status, "body": page}))
+            return 1
+        listed_as_customer = [item["reference"] for item in page["items"]]
+
     with arrived:
         arrived.wait_for(lambda: reference in confirmed, timeout=WAIT_SECONDS)
     event = confirmed.get(reference)
@@ -133,6 +153,7 @@ def main():
                 "reference": reference,
                 "placedStatus": placed["status"],
                 "readBack": read_back,
+                "listedAsCustomer": listed_as_customer,
                 "event": event,
             }
         )
