@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { helm, NAMESPACE, RELEASE } from './support/render';
+import { helm, NAMESPACE, RELEASE, VALUE_SETS } from './support/render';
 import { CHART_DIR, chartTools } from './support/tools';
 
 interface Cluster {
@@ -51,6 +51,7 @@ function install(cluster: Cluster, set: Record<string, string> = {}) {
     NAMESPACE,
     '--kube-version',
     chartTools().kubeVersion,
+    ...VALUE_SETS.default.flatMap((file) => ['--values', file]),
     ...(cluster.apiVersions ?? []).flatMap((v) => ['--api-versions', v]),
     ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
   ]);
@@ -99,7 +100,8 @@ describe('the install, against what is in the cluster', () => {
       .map((d) => d.toJS())
       .filter((o) => o?.kind === 'Secret' && /-api-token$/.test(o.metadata.name))
       .map((o) => Buffer.from(o.data.token, 'base64').toString('utf8'));
-    expect(tokens.length).toBe(5);
+    // Three services, two tokens each: the Dapr API token and the app token every app requires.
+    expect(tokens.length).toBe(6);
     expect(new Set(tokens)).toEqual(new Set(['the-token-from-the-first-install']));
 
     const fresh = YAML.parseAllDocuments(install({ apiVersions: DAPR }).stdout)

@@ -15,6 +15,7 @@ import {
   renderSet,
   SERVICES,
   VALUE_SET_LABELS,
+  VALUE_SETS,
   type K8sObject,
   type ValueSetName,
 } from './support/render';
@@ -182,7 +183,22 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
         operations: [{ name: '/payments', httpVerb: ['POST'], action: 'allow' }],
       },
     ]);
-    expect(configOf('order-service').spec.accessControl.policies).toBeUndefined();
+    // order-service: only the callers the values name (the production values: a back office).
+    const orderCallers = set === 'production'
+      ? [
+          {
+            appId: 'back-office',
+            defaultAction: 'deny',
+            trustDomain: 'public',
+            namespace: 'backoffice',
+            operations: [
+              { name: '/orders', httpVerb: ['GET', 'POST'], action: 'allow' },
+              { name: '/orders/*', httpVerb: ['GET'], action: 'allow' },
+            ],
+          },
+        ]
+      : undefined;
+    expect(configOf('order-service').spec.accessControl.policies).toEqual(orderCallers);
     expect(configOf('notification-service').spec.accessControl.policies).toBeUndefined();
   });
 });
@@ -206,12 +222,12 @@ describe('the Dapr resources', () => {
   });
 
   it('lets smtp.requireTLS=false turn STARTTLS back to opportunistic, for a sink without TLS', () => {
-    const email = named(render([], { 'smtp.requireTLS': 'false' }), 'Component', 'email');
+    const email = named(render(VALUE_SETS.default, { 'smtp.requireTLS': 'false' }), 'Component', 'email');
     expect(componentMetadata(email).get('requireTLS')).toEqual({ name: 'requireTLS', value: 'false' });
   });
 
   it('authenticates to Kafka with the credentials of the configured kind only', () => {
-    const names = (file?: string) => [...componentMetadata(named(render(file ? [file] : []), 'Component', 'kafka-pubsub')).keys()];
+    const names = (file?: string) => [...componentMetadata(named(render(file ? [file] : VALUE_SETS.default), 'Component', 'kafka-pubsub')).keys()];
     const password = names(path.join(FIXTURES, 'inline-credentials-values.yaml'));
     expect(password).toEqual(expect.arrayContaining(['saslUsername', 'saslPassword', 'saslMechanism', 'caCert']));
     expect(password).not.toContain('clientKey');
@@ -235,7 +251,7 @@ describe('the Dapr resources', () => {
   });
 
   it('lets the callers named in dapr.accessControl.orderServiceCallers use the order API of order-service, and nothing more', () => {
-    const rendering = render([], {
+    const rendering = render(VALUE_SETS.default, {
       'dapr.accessControl.orderServiceCallers[0].appId': 'api-gateway',
       'dapr.accessControl.orderServiceCallers[0].namespace': 'gateway',
     });

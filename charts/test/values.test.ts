@@ -59,7 +59,8 @@ describe('the chart values', () => {
   });
 
   it.each(invalidFiles)('rejects ci/invalid/%s, naming the value at fault', (file) => {
-    const result = helm(templateArgs([path.join(INVALID_DIR, file)]));
+    // Each on top of the least an install needs (the customers' issuer), so that its own mistake is the one named.
+    const result = helm(templateArgs([...VALUE_SETS.default, path.join(INVALID_DIR, file)]));
     expect(result.status).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(expectedError(file));
@@ -68,8 +69,29 @@ describe('the chart values', () => {
   // helm lint runs the schema, but reports a template's `fail` only as [INFO]: the
   // files whose expected error is a value's path (schema errors) fail the lint too.
   it.each(invalidFiles.filter((file) => expectedError(file).startsWith('/')))('fails helm lint --strict on ci/invalid/%s too', (file) => {
-    const result = helm(['lint', CHART_DIR, '--strict', '--kube-version', chartTools().kubeVersion, '--values', path.join(INVALID_DIR, file)]);
+    const result = helm([
+      'lint',
+      CHART_DIR,
+      '--strict',
+      '--kube-version',
+      chartTools().kubeVersion,
+      ...[...VALUE_SETS.default, path.join(INVALID_DIR, file)].flatMap((values) => ['--values', values]),
+    ]);
     expect(result.status).not.toBe(0);
+  });
+
+  it("refuses the default values alone: customers are authenticated by default, and the issuer is the install's to name", () => {
+    const result = helm(templateArgs([]));
+    expect(result.status).not.toBe(0);
+    for (const value of ['/auth/issuer', '/auth/audience', '/auth/jwksUri']) expect(result.stderr).toContain(value);
+  });
+
+  it('installs without an issuer only with the loudly named development switch, which turns authentication off in order-service', () => {
+    const rendering = render([], { 'auth.developmentMode.insecureNoAuth': 'true' });
+    const order = rendering.objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === 'order-service')!;
+    const env = order.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    expect(env.find((e) => e.name === 'AUTH_INSECURE_NO_AUTH')?.value).toBe('true');
+    expect(env.find((e) => e.name === 'AUTH_ISSUER')).toBeUndefined();
   });
 
   it('renders nothing that depends on the cluster when there is none (helm template)', () => {
@@ -92,26 +114,35 @@ describe('NOTES.txt', () => {
   });
   afterAll(() => fs.rmSync(chartCopy, { recursive: true, force: true }));
 
-  function notes(valuesFiles: readonly string[] = []): string {
-    const args = templateArgs(valuesFiles);
+  function notes(valuesFiles: readonly string[] = VALUE_SETS.default, set: Record<string, string> = {}): string {
+    const args = templateArgs(valuesFiles, set);
     args[2] = chartCopy;
     const result = helm([...args, '--show-only', 'templates/notes-preview.yaml']);
     if (result.status !== 0) throw new Error(result.stderr);
     return YAML.parse(result.stdout).data.notes as string;
   }
 
-  it('tells the user how to reach the API with a port-forward, and how to place an order', () => {
+  it("tells the user how to reach the API with a port-forward, and how to place an order with a customer's token", () => {
     const text = notes();
     expect(text).toContain(`kubectl -n ${NAMESPACE} port-forward service/${RELEASE}-order-service 8080:80`);
-    expect(text).toContain('curl -s -X POST "$ORDERFLOW_API/orders"');
+    expect(text).toContain('curl -s -X POST "$ORDERFLOW_API/orders" -H "authorization: Bearer $TOKEN"');
+    expect(text).toContain('bearer token from https://login.example.com/realms/shop (audience orderflow-api)');
+    expect(text).not.toContain('WARNING');
     expect(text).toContain(`http://${RELEASE}-order-service.${NAMESPACE}.svc/orders`);
   });
 
   it('points at the Ingress when there is one, and names the Secrets the user must have made', () => {
     const text = notes(VALUE_SETS.production);
     expect(text).toContain('export ORDERFLOW_API=https://orders.shop.example.com');
-    for (const secret of ['orderflow-database', 'orderflow-kafka', 'orderflow-smtp', 'payment-service-app-api-token']) {
+    for (const secret of ['orderflow-database', 'orderflow-kafka', 'orderflow-smtp', 'order-service-app-api-token', 'payment-service-app-api-token']) {
       expect(text).toContain(`- ${secret} (`);
     }
+  });
+
+  it('warns loudly when customers are not authenticated, or the network policies are off', () => {
+    expect(notes([], { 'auth.developmentMode.insecureNoAuth': 'true' })).toContain(
+      'WARNING: auth.developmentMode.insecureNoAuth=true. CUSTOMERS ARE NOT AUTHENTICATED.',
+    );
+    expect(notes(VALUE_SETS.default, { 'networkPolicy.enabled': 'false' })).toContain('WARNING: networkPolicy.enabled=false.');
   });
 });

@@ -11,6 +11,7 @@ import {
   renderSet,
   SERVICES,
   VALUE_SET_LABELS,
+  VALUE_SETS,
   type K8sObject,
   type Rendering,
   type ServiceId,
@@ -33,6 +34,7 @@ const USER_SECRETS: Record<ValueSetName, string[]> = {
     'order-service-dapr-api-token',
     'payment-service-dapr-api-token',
     'notification-service-dapr-api-token',
+    'order-service-app-api-token',
     'payment-service-app-api-token',
     'notification-service-app-api-token',
   ],
@@ -78,7 +80,11 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
       // The sidecar waits for the app's readiness before delivering events and cron triggers to it.
       expect(annotations).toMatchObject({ 'dapr.io/enable-app-health-check': 'true', 'dapr.io/app-health-check-path': '/health/ready' });
 
-      expect(container.ports).toEqual([{ name: 'http', containerPort: APP_PORTS[id], protocol: 'TCP' }]);
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: APP_PORTS[id], protocol: 'TCP' },
+        // order-service's public listener: the order routes and the probes, nothing else.
+        ...(id === 'order-service' ? [{ name: 'public', containerPort: 8080, protocol: 'TCP' }] : []),
+      ]);
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
       expect(container.startupProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
@@ -102,15 +108,10 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
       expect(secretIsProvided(rendering(), database.name, USER_SECRETS[set])).toBe(true);
       // Dapr's injector gives the sidecar its tokens but not the app: the chart does, from the same Secret.
       expect(envVar(container, 'DAPR_API_TOKEN').valueFrom.secretKeyRef).toEqual({ name: annotations['dapr.io/api-token-secret'], key: 'token' });
+      // Every app requires its app token: only its sidecar gets past the probes and /metrics.
       const appToken = envVar(container, 'APP_API_TOKEN');
-      if (id === 'order-service') {
-        // order-service is the API clients call through its Service: it cannot ask them for the sidecar's token.
-        expect(appToken).toBeUndefined();
-        expect(annotations['dapr.io/app-token-secret']).toBeUndefined();
-      } else {
-        expect(appToken.valueFrom.secretKeyRef).toEqual({ name: annotations['dapr.io/app-token-secret'], key: 'token' });
-        expect(secretIsProvided(rendering(), annotations['dapr.io/app-token-secret'], USER_SECRETS[set])).toBe(true);
-      }
+      expect(appToken.valueFrom.secretKeyRef).toEqual({ name: annotations['dapr.io/app-token-secret'], key: 'token' });
+      expect(secretIsProvided(rendering(), annotations['dapr.io/app-token-secret'], USER_SECRETS[set])).toBe(true);
       // No secret value is written into a pod spec.
       for (const entry of container.env as any[]) {
         if (/TOKEN|PASSWORD|DATABASE_URL/.test(entry.name)) expect(entry.value).toBeUndefined();
@@ -119,13 +120,28 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
     // Each service has its own tokens: knowing one service's does not open another.
     const apiTokens = SERVICES.map((id) => deploymentOf(rendering(), id).spec.template.metadata.annotations['dapr.io/api-token-secret']);
     expect(new Set(apiTokens).size).toBe(3);
+    const appTokens = SERVICES.map((id) => deploymentOf(rendering(), id).spec.template.metadata.annotations['dapr.io/app-token-secret']);
+    expect(new Set(appTokens).size).toBe(3);
+  });
+
+  it("checks customers' tokens against the issuer the values name, and serves them on the public port", () => {
+    const container = appContainer(deploymentOf(rendering(), 'order-service'));
+    const value = (name: string) => envVar(container, name)?.value;
+    expect(value('AUTH_ISSUER')).toMatch(/^https:\/\//);
+    expect(value('AUTH_JWKS_URI')).toMatch(/^https:\/\//);
+    expect(value('AUTH_AUDIENCE')).toBe('orderflow-api');
+    expect(value('AUTH_ALGORITHMS')).toMatch(/^(RS|ES|PS)\d{3}(,(RS|ES|PS)\d{3})*$/);
+    expect(envVar(container, 'AUTH_INSECURE_NO_AUTH')).toBeUndefined();
+    expect(value('PUBLIC_PORT')).toBe('8080');
+    expect(value('PUBLIC_HOST')).toBe('0.0.0.0');
+    expect(value('TRUSTED_PROXY_COUNT')).toBe('1');
   });
 
   it('has notification-service send one e-mail at a time (Dapr’s stock SMTP binding can swap the recipients of concurrent sends), unless told otherwise', () => {
     const sends = (r: Rendering) => envVar(appContainer(deploymentOf(r, 'notification-service')), 'EMAIL_MAX_CONCURRENT_SENDS')?.value;
     expect(sends(renderSet('default'))).toBe('1');
-    expect(sends(render([], { 'notificationService.settings.emailMaxConcurrentSends': '8' }))).toBe('8');
-    expect(() => render([], { 'notificationService.settings.emailMaxConcurrentSends': '0' })).toThrow(/emailMaxConcurrentSends/);
+    expect(sends(render(VALUE_SETS.default, { 'notificationService.settings.emailMaxConcurrentSends': '8' }))).toBe('8');
+    expect(() => render(VALUE_SETS.default, { 'notificationService.settings.emailMaxConcurrentSends': '0' })).toThrow(/emailMaxConcurrentSends/);
   });
 
   it('runs every container as non-root, on a read-only root filesystem, without privilege escalation or capabilities', () => {
@@ -183,12 +199,13 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
     }
   });
 
-  it('gives every service a Service on its app port', () => {
+  it("gives every service a Service: order-service's on its public port (the order routes only), the others' on their app port", () => {
     for (const id of SERVICES) {
       const deployment = deploymentOf(rendering(), id);
       const service = named(rendering(), 'Service', deployment.metadata.name);
       expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-      expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+      const target = id === 'order-service' ? 'public' : 'http';
+      expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: target, protocol: 'TCP' }]);
     }
   });
 
@@ -232,10 +249,27 @@ describe.each(VALUE_SETS_CHECKED)('the workloads with %s', (_label, set) => {
 });
 
 describe('the optional workloads', () => {
-  it('creates no HorizontalPodAutoscaler, NetworkPolicy or Ingress unless asked', () => {
+  it('creates no HorizontalPodAutoscaler or Ingress unless asked', () => {
     const rendering = renderSet('default');
-    for (const kind of ['HorizontalPodAutoscaler', 'NetworkPolicy', 'Ingress']) expect(ofKind(rendering, kind)).toEqual([]);
+    for (const kind of ['HorizontalPodAutoscaler', 'Ingress']) expect(ofKind(rendering, kind)).toEqual([]);
     for (const deployment of ofKind(rendering, 'Deployment')) expect(deployment.spec.replicas).toBe(2);
+  });
+
+  it('closes every pod with a NetworkPolicy by default: only the order API is open (to any pod), sidecar-to-sidecar calls only where the access policy allows one, nothing else', () => {
+    const rendering = renderSet('default');
+    const policyOf = (id: ServiceId): K8sObject => named(rendering, 'NetworkPolicy', deploymentOf(rendering, id).metadata.name);
+    for (const id of SERVICES) {
+      expect(policyOf(id).spec.podSelector.matchLabels).toEqual(deploymentOf(rendering, id).spec.selector.matchLabels);
+      expect(policyOf(id).spec.policyTypes).toEqual(['Ingress']);
+    }
+    // order-service: its public port only. Its app port (the sweep, the app channel) and metrics: nobody by default.
+    expect(policyOf('order-service').spec.ingress).toEqual([{ ports: [{ port: 'public', protocol: 'TCP' }] }]);
+    // payment-service: Dapr's sidecar-to-sidecar port, from order-service's pods only.
+    expect(policyOf('payment-service').spec.ingress).toEqual([
+      { ports: [{ port: 50002, protocol: 'TCP' }], from: [{ podSelector: { matchLabels: deploymentOf(rendering, 'order-service').spec.selector.matchLabels } }] },
+    ]);
+    expect(policyOf('notification-service').spec.ingress).toEqual([]);
+    expect(() => render(VALUE_SETS.default, { 'networkPolicy.enabled': 'false' })).not.toThrow();
   });
 
   it('scales a Deployment with a HorizontalPodAutoscaler, which then owns its replica count', () => {
@@ -263,33 +297,48 @@ describe('the optional workloads', () => {
     const invocation = rulesOn('payment-service', 50002);
     expect(invocation).toHaveLength(1);
     expect(invocation[0].from).toEqual([{ podSelector: { matchLabels: deploymentOf(rendering, 'order-service').spec.selector.matchLabels } }]);
-    // payment-service's own port: scrapers only (GET /metrics); its app token refuses anything else.
-    expect(rulesOn('payment-service', 'http').map((rule) => rule.from)).toEqual([
-      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    // Each app's own port: scrapers only (GET /metrics); its app token refuses anything else.
+    const scrapers = [[{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]];
+    for (const id of SERVICES) expect(rulesOn(id, 'http').map((rule) => rule.from)).toEqual(scrapers);
+    // The order API (order-service's public port) from the Ingress controller only.
+    expect(rulesOn('order-service', 'public').map((rule) => rule.from)).toEqual([
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
     ]);
-    const api = rulesOn('order-service', 'http');
-    expect(api.map((rule) => rule.from)).toEqual(
-      expect.arrayContaining([[{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]]),
-    );
-    expect(rulesOn('order-service', 50002)).toEqual([]);
+    // Dapr calls into order-service from the callers accessControl admits, and only those.
+    expect(rulesOn('order-service', 50002).map((rule) => rule.from)).toEqual([
+      [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'backoffice' } },
+          podSelector: { matchLabels: { 'dapr.io/app-id': 'back-office' } },
+        },
+      ],
+    ]);
     expect(rulesOn('notification-service', 50002)).toEqual([]);
   });
 
   it('denies all ingress to notification-service when nobody scrapes it', () => {
-    const rendering = render([], { 'networkPolicy.enabled': 'true' });
+    const rendering = render(VALUE_SETS.default, { 'networkPolicy.enabled': 'true' });
     const policy = named(rendering, 'NetworkPolicy', deploymentOf(rendering, 'notification-service').metadata.name);
     expect(policy.spec.ingress).toEqual([]);
   });
 
-  it('exposes only the order API through the Ingress', () => {
-    const ingress = ofKind(renderSet('production'), 'Ingress')[0]!;
+  it("routes only the customer routes through the Ingress (/orders, /orders/{reference}), to order-service's public port", () => {
+    const rendering = renderSet('production');
+    const ingress = ofKind(rendering, 'Ingress')[0]!;
     const paths = ingress.spec.rules.flatMap((rule: any) => rule.http.paths);
-    expect(paths).toEqual([
-      {
-        path: '/orders',
-        pathType: 'Prefix',
-        backend: { service: { name: deploymentOf(renderSet('production'), 'order-service').metadata.name, port: { name: 'http' } } },
-      },
-    ]);
+    const order = deploymentOf(rendering, 'order-service');
+    expect(paths).toEqual([{ path: '/orders', pathType: 'Prefix', backend: { service: { name: order.metadata.name, port: { name: 'http' } } } }]);
+    // That Service port leads to the public listener, where no sweep, metrics or app channel is served.
+    const servicePort = named(rendering, 'Service', order.metadata.name).spec.ports.find((port: any) => port.name === 'http');
+    expect(servicePort.targetPort).toBe('public');
+    const publicPort = appContainer(order).ports.find((port: any) => port.name === 'public').containerPort;
+    expect(envVar(appContainer(order), 'PUBLIC_PORT').value).toBe(String(publicPort));
+    expect(publicPort).not.toBe(Number(envVar(appContainer(order), 'APP_PORT').value));
+  });
+
+  it('names the callers trusted as services (trustedService) to order-service, and only those', () => {
+    const callers = (rendering: Rendering) => envVar(appContainer(deploymentOf(rendering, 'order-service')), 'SERVICE_CALLERS').value;
+    expect(callers(renderSet('production'))).toBe('back-office');
+    expect(callers(renderSet('default'))).toBe('');
   });
 });

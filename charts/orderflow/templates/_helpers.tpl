@@ -119,9 +119,15 @@ app.kubernetes.io/component: {{ .id }}
 {{- if ne .Values.kafka.auth.type "none" }}true{{ end }}
 {{- end }}
 
-{{/* Does the service check APP_API_TOKEN? Only those nobody but their sidecar calls. */}}
-{{- define "orderflow.usesAppToken" -}}
-{{- if and .root.Values.dapr.appToken.enabled (ne .id "order-service") }}true{{ end }}
+{{/* order-service's SERVICE_CALLERS: the callers through Dapr trusted as services. */}}
+{{- define "orderflow.serviceCallers" -}}
+{{- $trusted := list }}
+{{- range .Values.dapr.accessControl.orderServiceCallers }}
+{{- if .trustedService }}
+{{- $trusted = append $trusted .appId }}
+{{- end }}
+{{- end }}
+{{- join "," ($trusted | uniq) }}
 {{- end }}
 
 {{/*

@@ -28,14 +28,15 @@ export interface HelmResult {
 
 /** The values files the chart is checked with. */
 export const VALUE_SETS = {
-  default: [] as string[],
+  /** The defaults plus the one thing an install must name: the customers' issuer (ci/minimal-values.yaml). */
+  default: [path.join(CHART_DIR, 'ci/minimal-values.yaml')],
   production: [path.join(CHART_DIR, 'ci/production-values.yaml')],
   /** Every credential given inline, so the chart creates the Secrets from values. */
   inlineCredentials: [path.join(__dirname, '../fixtures/inline-credentials-values.yaml')],
 } as const;
 export type ValueSetName = keyof typeof VALUE_SETS;
 export const VALUE_SET_LABELS: Record<ValueSetName, string> = {
-  default: 'the default values',
+  default: 'the default values (and the customers\' issuer)',
   production: 'the production values (ci/production-values.yaml)',
   inlineCredentials: 'every credential given inline',
 };
@@ -49,7 +50,7 @@ export function helm(args: string[]): HelmResult {
 const cache = new Map<string, Rendering>();
 
 /** `helm template` with the given values files (and --set pairs); throws with helm's message when it fails. */
-export function render(valuesFiles: readonly string[] = [], set: Record<string, string> = {}, kubeVersion = chartTools().kubeVersion): Rendering {
+export function render(valuesFiles: readonly string[] = VALUE_SETS.default, set: Record<string, string> = {}, kubeVersion = chartTools().kubeVersion): Rendering {
   const key = JSON.stringify([valuesFiles, set, kubeVersion]);
   const hit = cache.get(key);
   if (hit) return hit;
