@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { signDevToken } from '../lib/dev-issuer.mjs';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, SetupError, step } from '../lib/step.mjs';
 import { databaseUrl } from '../lib/postgres.mjs';
@@ -267,7 +268,7 @@ async function postOrder(tag) {
   const customer = { id: tag, firstName: 'Ada', lastName: 'Lovelace', email: `${tag}@bench.example.com` };
   const response = await fetch(ORDERS_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...tokenHeaders(ORDERS_URL) },
+    headers: { 'content-type': 'application/json', ...tokenHeaders(ORDERS_URL), authorization: `Bearer ${signDevToken(customer.id)}` },
     body: JSON.stringify({ customer, items: [{ productId: 'lamp-3', name: 'Desk lamp', quantity: 1, unitPrice: '39.00' }], currency: 'EUR', paymentMethod: 'VISA' }),
     signal: AbortSignal.timeout(15_000),
   });
