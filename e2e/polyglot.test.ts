@@ -23,6 +23,8 @@ describe('a client in another language', () => {
     expect(result.placedStatus).toBe('PAID');
     expect(result.readBack).toMatchObject({ reference: result.reference, amount: '39.90', currency: 'EUR' });
     expect(result.listedAsCustomer).toEqual([result.reference]);
+    // dapr-caller-app-id written by the client arrives beside the one its sidecar sets: refused.
+    expect(result.forgedCallerStatus).toBe(401);
     expect(result.event).toMatchObject({ orderReference: result.reference, amount: '39.90', paymentMethod: 'PAYPAL' });
     const { eventId: _id, ...data } = result.event;
     expect(validatePaymentConfirmed(data)).toEqual([]);

@@ -132,6 +132,12 @@ def main():
         print(json.dumps({"ok": False, "step": "read back", "status": status, "body": read_back}))
         return 1
 
+    # A header we write ourselves cannot change who we are: our sidecar adds our own app id
+    # beside it, and order-service refuses a caller named twice.
+    forged_status, _ = sidecar(
+        "GET", f"/v1.0/invoke/order-service/method/orders/{reference}", headers={"dapr-caller-app-id": "someone-else"}
+    )
+
     # As the customer: their token, forwarded through our sidecar, lists their own orders.
     listed_as_customer = None
     if CUSTOMER_TOKEN:
@@ -154,6 +160,7 @@ def main():
                 "placedStatus": placed["status"],
                 "readBack": read_back,
                 "listedAsCustomer": listed_as_customer,
+                "forgedCallerStatus": forged_status,
                 "event": event,
             }
         )
