@@ -74,8 +74,11 @@ export const control = {
   /** Stops a supervised process without it being restarted: gracefully, or with `signal`. */
   stop: (name: string, signal?: Signal) => call<ProcessInfo>('POST', '/processes/stop', { name, signal }),
   start: (name: string) => call<ProcessInfo>('POST', '/processes/start', { name }),
-  /** Graceful stop and start of the project's PostgreSQL; ControlRefused when it is a server of the user's. */
-  restartPostgres: () => call<{ downMs: number; stopMs: number }>('POST', '/postgres/restart'),
+  /**
+   * Graceful stop of the project's PostgreSQL, `downForMs` without it, then a start;
+   * ControlRefused when it is a server of the user's.
+   */
+  restartPostgres: (downForMs = 0) => call<{ downMs: number; stopMs: number }>('POST', '/postgres/restart', { downForMs }),
   /** One more instance of a service ("order-service#2"), its own sidecar; resolves once it is ready. */
   startInstance: (service: string) => call<{ name: string; ports: InstancePorts }>('POST', '/instances', { service }),
   stopInstance: (name: string, signal?: Signal) => call<{ name: string }>('POST', '/instances/stop', { name, signal }),
