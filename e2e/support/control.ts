@@ -7,7 +7,11 @@ export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
  * reply of the server held `delayMs`; with `endOfData: false` not the reply to
  * a message's final ".".
  */
-export type SmtpFaultMode = { mode: 'pass' } | { mode: 'delay'; delayMs: number; endOfData?: boolean } | { mode: 'refuse-auth' };
+export type SmtpFaultMode =
+  | { mode: 'pass' }
+  | { mode: 'delay'; delayMs: number; endOfData?: boolean }
+  | { mode: 'refuse-auth' }
+  | { mode: 'refuse-recipient'; recipient: string };
 
 export interface ProcessInfo {
   name: string;
@@ -36,6 +40,7 @@ export interface SmtpProxyStatus {
   transactionsInFlight: number;
   connections: number;
   authRefused: number;
+  recipientsRefused: number;
   repliesDelayed: number;
   dropped: number;
 }
