@@ -291,8 +291,12 @@ function postgresRestartSkipReason() {
   return undefined;
 }
 
-/** The drills' PostgreSQL restart: a graceful (fast) shutdown of the project cluster, then a start. */
-async function restartPostgres() {
+/**
+ * The drills' PostgreSQL restart: a graceful (fast) shutdown of the project
+ * cluster, `downForMs` with no server at all (a restart that takes a while,
+ * as a minor-version upgrade or a failover does), then a start.
+ */
+async function restartPostgres({ downForMs = 0 } = {}) {
   const skipped = postgresRestartSkipReason();
   if (skipped) return { skipped };
   const handle = findProcess('postgres');
@@ -300,6 +304,7 @@ async function restartPostgres() {
   const stoppedAt = Date.now();
   await handle.stop();
   const stopMs = Date.now() - stoppedAt;
+  await new Promise((resolve) => setTimeout(resolve, downForMs));
   await postgres.startPostgres({ fast: true });
   return { downMs: Date.now() - stoppedAt, stopMs };
 }

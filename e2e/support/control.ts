@@ -7,7 +7,11 @@ export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
  * reply of the server held `delayMs`; with `endOfData: false` not the reply to
  * a message's final ".".
  */
-export type SmtpFaultMode = { mode: 'pass' } | { mode: 'delay'; delayMs: number; endOfData?: boolean } | { mode: 'refuse-auth' };
+export type SmtpFaultMode =
+  | { mode: 'pass' }
+  | { mode: 'delay'; delayMs: number; endOfData?: boolean }
+  | { mode: 'refuse-auth' }
+  | { mode: 'refuse-recipient'; recipient: string };
 
 export interface ProcessInfo {
   name: string;
@@ -36,6 +40,7 @@ export interface SmtpProxyStatus {
   transactionsInFlight: number;
   connections: number;
   authRefused: number;
+  recipientsRefused: number;
   repliesDelayed: number;
   dropped: number;
 }
@@ -74,8 +79,11 @@ export const control = {
   /** Stops a supervised process without it being restarted: gracefully, or with `signal`. */
   stop: (name: string, signal?: Signal) => call<ProcessInfo>('POST', '/processes/stop', { name, signal }),
   start: (name: string) => call<ProcessInfo>('POST', '/processes/start', { name }),
-  /** Graceful stop and start of the project's PostgreSQL; ControlRefused when it is a server of the user's. */
-  restartPostgres: () => call<{ downMs: number; stopMs: number }>('POST', '/postgres/restart'),
+  /**
+   * Graceful stop of the project's PostgreSQL, `downForMs` without it, then a start;
+   * ControlRefused when it is a server of the user's.
+   */
+  restartPostgres: (downForMs = 0) => call<{ downMs: number; stopMs: number }>('POST', '/postgres/restart', { downForMs }),
   /** One more instance of a service ("order-service#2"), its own sidecar; resolves once it is ready. */
   startInstance: (service: string) => call<{ name: string; ports: InstancePorts }>('POST', '/instances', { service }),
   stopInstance: (name: string, signal?: Signal) => call<{ name: string }>('POST', '/instances/stop', { name, signal }),

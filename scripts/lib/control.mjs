@@ -10,11 +10,11 @@
 //   POST /processes/signal  { name, signal }   SIGKILL, SIGSTOP, SIGCONT, SIGTERM
 //   POST /processes/stop    { name, signal? }  stop without restarting (gracefully, or with signal)
 //   POST /processes/start   { name }           start again (or at once, when a restart waits)
-//   POST /postgres/restart                  graceful stop, then start: { downMs } or 409 { reason }
+//   POST /postgres/restart  { downForMs? }   graceful stop, that long down, then start: { downMs } or 409 { reason }
 //   POST /instances         { service }        { name, ports } once ready
 //   POST /instances/stop    { name, signal? }
 //   GET  /smtp                              the proxy's mode and counters
-//   PUT  /smtp              { mode, delayMs? } pass | delay | refuse-auth
+//   PUT  /smtp              { mode, delayMs?, recipient? } pass | delay | refuse-auth | refuse-recipient
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { findProcess, listProcesses } from './processes.mjs';
@@ -67,7 +67,7 @@ async function readJson(request) {
 }
 
 /**
- * Starts the control server. `restartPostgres()` resolves with { downMs } or
+ * Starts the control server. `restartPostgres({ downForMs })` resolves with { downMs } or
  * { skipped: reason }; `startInstance(service)` with { name, ports, stop() };
  * `smtpProxy` is scripts/lib/smtp-fault-proxy.mjs's handle.
  * Returns { url, token, close() }.
@@ -98,8 +98,11 @@ export async function startControlServer({ restartPostgres, startInstance, smtpP
       entry.start();
       return describeProcess(entry);
     },
-    'POST /postgres/restart': async () => {
-      const result = await restartPostgres();
+    'POST /postgres/restart': async ({ downForMs = 0 }) => {
+      if (!(Number.isInteger(downForMs) && downForMs >= 0 && downForMs <= 120_000)) {
+        throw new ControlError(400, 'downForMs must be a whole number of milliseconds, 0 to 120000');
+      }
+      const result = await restartPostgres({ downForMs });
       if (result.skipped) throw new ControlError(409, result.skipped);
       return result;
     },

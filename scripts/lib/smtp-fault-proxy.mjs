@@ -10,6 +10,9 @@
 //                 up to its last line, and once that is out the outcome comes
 //                 at once (a client killed mid-send is then almost surely
 //                 killed before the server took the message)
+//   refuse-recipient  the proxy answers RCPT TO for an address containing
+//                 `recipient` itself with 550 5.1.1 (no such user), as a
+//                 server does for a mailbox that does not exist; others pass
 //   refuse-auth   the proxy answers every AUTH itself with
 //                 535 5.7.8 Authentication credentials invalid, as a server
 //                 whose password was rotated does; the connections open when
@@ -19,7 +22,7 @@
 // for commands. Node built-ins only, as every script of the launcher.
 import net from 'node:net';
 
-export const SMTP_FAULT_MODES = ['pass', 'delay', 'refuse-auth'];
+export const SMTP_FAULT_MODES = ['pass', 'delay', 'refuse-auth', 'refuse-recipient'];
 export const AUTH_REFUSED = '535 5.7.8 Authentication credentials invalid\r\n';
 
 /**
@@ -29,7 +32,7 @@ export const AUTH_REFUSED = '535 5.7.8 Authentication credentials invalid\r\n';
 export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.0.0.1' }) {
   let mode = { mode: 'pass', delayMs: 0, endOfData: true };
   const sessions = new Set();
-  const counts = { connections: 0, authRefused: 0, repliesDelayed: 0, dropped: 0 };
+  const counts = { connections: 0, authRefused: 0, recipientsRefused: 0, repliesDelayed: 0, dropped: 0 };
 
   const server = net.createServer((client) => {
     counts.connections += 1;
@@ -123,7 +126,7 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       if (session.lineForwarded) {
         forward += piece;
       } else if (!complete) {
-        if (mode.mode === 'refuse-auth' && !session.inData) {
+        if ((mode.mode === 'refuse-auth' || mode.mode === 'refuse-recipient') && !session.inData) {
           session.held += piece;
         } else {
           forward += session.held + piece;
@@ -134,7 +137,9 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
         const line = session.held + piece;
         session.held = '';
         if (!session.inData && mode.mode === 'refuse-auth' && /^AUTH(\s|$)/i.test(line)) refuseAuth(session);
-        else forward += line;
+        else if (!session.inData && mode.mode === 'refuse-recipient' && /^RCPT TO:/i.test(line) && line.includes(mode.recipient)) {
+          refuseRecipient(session, line);
+        } else forward += line;
       }
       if (complete) {
         if (session.inData && (session.lineStart === '.\r\n' || session.lineStart === '.\n')) {
@@ -150,6 +155,18 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       }
     }
     return forward;
+  }
+
+  function refuseRecipient(session, line) {
+    counts.recipientsRefused += 1;
+    const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
+    const reply = `550 5.1.1 <${address}>: Recipient address rejected: User unknown\r\n`;
+    const wait = session.releaseAt - Date.now();
+    const write = () => {
+      if (!session.client.destroyed) session.client.write(reply);
+    };
+    if (wait > 0) setTimeout(write, wait);
+    else write();
   }
 
   function refuseAuth(session) {
@@ -176,8 +193,16 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       if (next.mode === 'delay' && !(Number.isInteger(delayMs) && delayMs > 0 && delayMs <= 600_000)) {
         throw new Error('delay needs delayMs: a whole number of milliseconds, 1 to 600000');
       }
+      if (next.mode === 'refuse-recipient' && !(typeof next.recipient === 'string' && next.recipient.length > 0)) {
+        throw new Error('refuse-recipient needs recipient: a part of the addresses to refuse');
+      }
       const entering = next.mode !== mode.mode;
-      mode = { mode: next.mode, delayMs, endOfData: next.mode !== 'delay' || next.endOfData !== false };
+      mode = {
+        mode: next.mode,
+        delayMs,
+        endOfData: next.mode !== 'delay' || next.endOfData !== false,
+        ...(next.mode === 'refuse-recipient' ? { recipient: next.recipient } : {}),
+      };
       if (entering && next.mode === 'refuse-auth') {
         for (const session of sessions) {
           counts.dropped += 1;

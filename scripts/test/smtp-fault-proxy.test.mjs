@@ -152,6 +152,22 @@ describe('the SMTP fault proxy', () => {
     client.destroy();
   });
 
+  it('in refuse-recipient mode, refuses RCPT for the addresses it names with 550 5.1.1 itself, and passes every other', async () => {
+    proxy.setMode({ mode: 'refuse-recipient', recipient: 'nobody.' });
+    server.received.length = 0;
+    const client = smtpClient(proxy.port);
+    await client.greeting;
+    await client.send('EHLO me');
+    assert.match(await client.send('MAIL FROM:<a@example.com>'), /^250/);
+    assert.equal(await client.send('RCPT TO:<nobody.1@example.com>'), '550 5.1.1 <nobody.1@example.com>: Recipient address rejected: User unknown');
+    assert.match(await client.send('RCPT TO:<ann@example.com>'), /^250/);
+    assert.deepEqual(server.received, ['EHLO me', 'MAIL FROM:<a@example.com>', 'RCPT TO:<ann@example.com>']);
+    assert.equal(proxy.status().recipientsRefused, 1);
+    assert.throws(() => proxy.setMode({ mode: 'refuse-recipient' }), /needs recipient/);
+    proxy.setMode({ mode: 'pass' });
+    client.destroy();
+  });
+
   it('entering refuse-auth drops the open connections', async () => {
     proxy.setMode({ mode: 'pass' });
     const client = smtpClient(proxy.port);
