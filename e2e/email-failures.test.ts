@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { control, controlAvailable } from './support/control';
 import { emailsTo } from './support/maildev';
 import { apiTokens, eventually, invoke, uniqueCustomer } from './support/stack';
+import { asCustomer } from './support/tokens';
 
 jest.setTimeout(120_000);
 
@@ -38,7 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       items: [{ productId: 'p-1', name: 'Mug', quantity: 1, unitPrice: '9.00' }],
       currency: 'EUR',
       paymentMethod: 'VISA',
-    });
+    }, asCustomer(customer.id));
     expect(placed.status).toBe(201);
     const reference = placed.body.reference as string;
 
