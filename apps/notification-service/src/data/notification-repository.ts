@@ -68,8 +68,8 @@ export class KnexNotificationRepository implements NotificationRepository {
     if (inserted.rows.length > 0) return 'recorded';
     // A row recorded before e-mails were sent from the table has no payload to write the e-mail from: this delivery brings it.
     await this.db.raw(
-      `update notifications set payload = ?::jsonb, updated_at = now()
-        where payment_id = ? and payload is null and status in ('PENDING', 'FAILED')`,
+      `update notifications set payload = ?::jsonb, next_attempt_at = coalesce(next_attempt_at, now()), updated_at = now()
+        where payment_id = ? and payload is null and status in ('PENDING', 'FAILED', 'SENDING')`,
       [JSON.stringify(notification.payment), notification.paymentId],
     );
     return 'duplicate';
@@ -86,12 +86,23 @@ export class KnexNotificationRepository implements NotificationRepository {
     );
   }
 
-  claimAbandoned(limit: number, leaseMs: number, claimant: Claimant): Promise<ClaimedNotification[]> {
+  async claimAbandoned(limit: number, leaseMs: number, claimant: Claimant, options: { confirmAfterMs: number }): Promise<ClaimedNotification[]> {
+    await this.db.raw(
+      `update notifications set lease_expiry_seen_at = now()
+        where status = 'SENDING' and lease_expiry_seen_at is null
+          and (lease_expires_at < now()
+               -- a row of the design before migration 003 (its holder left no lease), claimed long ago
+               or (lease_expires_at is null and claimed_at < now() - make_interval(secs => ?)))`,
+      [leaseMs / 1000],
+    );
     return this.claim(
-      `status = 'SENDING'
-         and (lease_expires_at < now() or (claimed_by = ? and claim_incarnation <> ?::uuid))
+      `status = 'SENDING' and payload is not null
+         and not (claimed_by is not distinct from ? and claim_incarnation is not distinct from ?::uuid)
+         and ((lease_expiry_seen_at < now() - make_interval(secs => ?)
+               and (lease_expires_at < now() or lease_expires_at is null))
+              or (claimed_by = ? and claim_incarnation <> ?::uuid))
        order by lease_expires_at`,
-      [claimant.workerId, claimant.incarnation],
+      [claimant.workerId, claimant.incarnation, options.confirmAfterMs / 1000, claimant.workerId, claimant.incarnation],
       limit,
       leaseMs,
       claimant,
@@ -113,7 +124,7 @@ export class KnexNotificationRepository implements NotificationRepository {
       `update notifications n
           set status = 'SENDING', lease_token = n.lease_token + 1, attempts = n.attempts + 1,
               lease_expires_at = now() + make_interval(secs => ?), claimed_by = ?, claim_incarnation = ?::uuid,
-              updated_at = now()
+              lease_expiry_seen_at = null, updated_at = now()
          from (select id, status = 'SENDING' as taken_over from notifications
                 where ${condition}
                 limit ?
@@ -135,7 +146,7 @@ export class KnexNotificationRepository implements NotificationRepository {
   async renewLease(id: string, leaseToken: string, leaseMs: number): Promise<boolean> {
     const renewed = await this.db('notifications')
       .where({ id, lease_token: leaseToken, status: 'SENDING' })
-      .update({ lease_expires_at: this.db.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]) });
+      .update({ lease_expires_at: this.db.raw('now() + make_interval(secs => ?)', [leaseMs / 1000]), lease_expiry_seen_at: null });
     return renewed > 0;
   }
 
@@ -146,7 +157,7 @@ export class KnexNotificationRepository implements NotificationRepository {
   async markFailed(id: string, leaseToken: string, failure: { error: string; failureClass: FailureClass; retryInMs: number }): Promise<boolean> {
     return this.release(id, leaseToken, {
       status: 'FAILED',
-      last_error: failure.error.slice(0, MAX_ERROR_LENGTH),
+      last_error: storableText(failure.error.slice(0, MAX_ERROR_LENGTH)),
       failure_class: failure.failureClass,
       next_attempt_at: this.db.raw('now() + make_interval(secs => ?)', [failure.retryInMs / 1000]),
     });
@@ -155,7 +166,7 @@ export class KnexNotificationRepository implements NotificationRepository {
   async markUndeliverable(id: string, leaseToken: string, failure: { error: string; failureClass: FailureClass }): Promise<boolean> {
     return this.release(id, leaseToken, {
       status: 'UNDELIVERABLE',
-      last_error: failure.error.slice(0, MAX_ERROR_LENGTH),
+      last_error: storableText(failure.error.slice(0, MAX_ERROR_LENGTH)),
       failure_class: failure.failureClass,
     });
   }
@@ -164,14 +175,15 @@ export class KnexNotificationRepository implements NotificationRepository {
   private async release(id: string, leaseToken: string, changes: Record<string, unknown>): Promise<boolean> {
     const changed = await this.db('notifications')
       .where({ id, lease_token: leaseToken, status: 'SENDING' })
-      .update({ ...changes, lease_expires_at: null, updated_at: this.db.fn.now() });
+      .update({ ...changes, lease_expires_at: null, lease_expiry_seen_at: null, updated_at: this.db.fn.now() });
     return changed > 0;
   }
 
   async rearmUndeliverable(which: { orderReference: string } | { all: true }): Promise<number> {
     const query = this.db('notifications').where({ status: 'UNDELIVERABLE' });
     if ('orderReference' in which) query.andWhere({ order_reference: which.orderReference });
-    return query.update({ status: 'PENDING', next_attempt_at: this.db.fn.now(), updated_at: this.db.fn.now() });
+    // A fresh start: the first failure after a re-arm waits the shortest backoff.
+    return query.update({ status: 'PENDING', attempts: 0, next_attempt_at: this.db.fn.now(), updated_at: this.db.fn.now() });
   }
 
   async recordRejected(rejected: { eventId: string; orderReference: string | null; reason: string; payload: unknown }): Promise<void> {

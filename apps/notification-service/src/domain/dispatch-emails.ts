@@ -13,6 +13,9 @@
 // waits. A lease runs for leaseMs > sendWindowMs, so by the time a lease can
 // run out (its holder died or froze and stopped renewing) the holder's send has
 // either been abandoned or was complete: only the lost-reply window remains.
+// A lease seen run out is taken over only when it is still run out three
+// renewals later: a holder that was merely cut off from the database (its
+// lease ran out meanwhile) records its outcome or renews first.
 // A holder's own successor (the same worker restarted: its sidecar abandoned
 // the send when the dead process's connection closed) takes over at once.
 import { confirmationEmail } from './confirmation-email';
@@ -46,6 +49,11 @@ export interface DispatchObserver {
   error(error: unknown, what: string): void;
 }
 
+/** How often a holder renews its lease while its send runs. */
+export function renewalIntervalMs(leaseMs: number): number {
+  return Math.max(1_000, Math.min(10_000, Math.floor(leaseMs / 4)));
+}
+
 export function emailRetryDelayMs(attempts: number, options: Pick<DispatchOptions, 'retryBaseMs' | 'retryMaxMs'>): number {
   return Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** Math.max(0, attempts - 1));
 }
@@ -59,7 +67,6 @@ export class EmailDispatcher {
   private abandonedAgain = false;
   private stopped = false;
   private readonly sends = new Set<Promise<void>>();
-  private readonly aborts = new Set<AbortController>();
 
   constructor(
     private readonly deps: { notifications: NotificationRepository; email: EmailSender; observer: DispatchObserver },
@@ -97,15 +104,19 @@ export class EmailDispatcher {
         const free = this.options.maxConcurrentSends - this.inFlight;
         if (free <= 0) break; // a finishing send wakes us
         const { claimant, leaseMs } = this.options;
-        const claimed = includeAbandoned ? await this.deps.notifications.claimAbandoned(free, leaseMs, claimant) : [];
-        if (claimed.length < free) claimed.push(...(await this.deps.notifications.claimDue(free - claimed.length, leaseMs, claimant)));
-        // Deadlines count from the claim, measured on this machine's clock, which the sidecar shares.
-        const completeBefore = new Date(Date.now() + this.options.sendWindowMs);
-        for (const notification of claimed) this.startSend(notification, completeBefore);
+        let claimed = 0;
+        if (includeAbandoned) {
+          claimed += await this.claimAndSend(() =>
+            this.deps.notifications.claimAbandoned(free, leaseMs, claimant, { confirmAfterMs: 3 * renewalIntervalMs(leaseMs) }),
+          );
+        }
+        if (claimed < free && !this.stopped) {
+          claimed += await this.claimAndSend(() => this.deps.notifications.claimDue(free - claimed, leaseMs, claimant));
+        }
         includeAbandoned = this.abandonedAgain;
         this.abandonedAgain = false;
         // A full batch may have left more behind.
-        if (claimed.length === free) this.passAgain = true;
+        if (claimed === free) this.passAgain = true;
       } while (this.passAgain && !this.stopped);
     } catch (error) {
       this.deps.observer.error(error, 'claiming due e-mails');
@@ -114,14 +125,35 @@ export class EmailDispatcher {
     }
   }
 
+  /**
+   * One claim, then a send per row claimed. The send window counts from before
+   * the claim (this machine's clock, which the sidecar shares), so it always
+   * ends before the lease can. Rows claimed while stopping are handed back.
+   */
+  private async claimAndSend(claim: () => Promise<ClaimedNotification[]>): Promise<number> {
+    const completeBefore = new Date(Date.now() + this.options.sendWindowMs);
+    const claimed = await claim();
+    for (const notification of claimed) {
+      if (this.stopped) await this.handBack(notification);
+      else this.startSend(notification, completeBefore);
+    }
+    return claimed.length;
+  }
+
+  /** A row claimed but never sent: due again at once, for whoever comes next. */
+  private async handBack(notification: ClaimedNotification): Promise<void> {
+    await this.deps.notifications
+      .markFailed(notification.id, notification.leaseToken, { error: 'claimed while stopping; not sent', failureClass: 'sidecar', retryInMs: 0 })
+      .catch((error: unknown) => this.deps.observer.error(error, 'handing back an unsent e-mail'));
+  }
+
   private startSend(notification: ClaimedNotification, completeBefore: Date): void {
     this.inFlight += 1;
     const abort = new AbortController();
-    this.aborts.add(abort);
-    const renewal = setInterval(() => void this.renew(notification, abort), Math.max(1_000, Math.floor(this.options.leaseMs / 4)));
-    const send = this.send(notification, completeBefore, abort).finally(() => {
+    const sending = { recording: false };
+    const renewal = setInterval(() => void this.renew(notification, abort, sending), renewalIntervalMs(this.options.leaseMs));
+    const send = this.send(notification, completeBefore, abort, sending).finally(() => {
       clearInterval(renewal);
-      this.aborts.delete(abort);
       this.sends.delete(send);
       this.inFlight -= 1;
       void this.wake();
@@ -129,10 +161,11 @@ export class EmailDispatcher {
     this.sends.add(send);
   }
 
-  private async renew(notification: ClaimedNotification, abort: AbortController): Promise<void> {
+  private async renew(notification: ClaimedNotification, abort: AbortController, sending: { recording: boolean }): Promise<void> {
     try {
       const held = await this.deps.notifications.renewLease(notification.id, notification.leaseToken, this.options.leaseMs);
-      if (!held && !abort.signal.aborted) {
+      // Once the outcome is being recorded, a renewal that finds the row released is no loss.
+      if (!held && !abort.signal.aborted && !sending.recording) {
         this.deps.observer.leaseLost(notification);
         abort.abort(new Error('lease lost'));
       }
@@ -142,7 +175,12 @@ export class EmailDispatcher {
     }
   }
 
-  private async send(notification: ClaimedNotification, completeBefore: Date, abort: AbortController): Promise<void> {
+  private async send(
+    notification: ClaimedNotification,
+    completeBefore: Date,
+    abort: AbortController,
+    sending: { recording: boolean },
+  ): Promise<void> {
     const { notifications, email, observer } = this.deps;
     if (notification.takenOver) observer.ambiguous(notification, 'holder-gone');
     let failure: EmailNotSent | undefined;
@@ -158,6 +196,7 @@ export class EmailDispatcher {
           ? error
           : new EmailNotSent(error instanceof Error ? error.message : String(error), 'unknown', 'sidecar', false);
     }
+    sending.recording = true;
     if (!failure) {
       if (await this.recordOutcome(notification, () => notifications.markSent(notification.id, notification.leaseToken))) {
         observer.sent(notification);
@@ -172,8 +211,7 @@ export class EmailDispatcher {
       if (recorded) observer.undeliverable(notification, failure);
       return;
     }
-    // Stopping: whoever comes next may try again at once.
-    const retryInMs = this.stopped ? 0 : emailRetryDelayMs(notification.attempts, this.options);
+    const retryInMs = emailRetryDelayMs(notification.attempts, this.options);
     const recorded = await this.recordOutcome(notification, () =>
       notifications.markFailed(notification.id, notification.leaseToken, { error: failure.message, failureClass: failure.failureClass, retryInMs }),
     );
@@ -192,23 +230,26 @@ export class EmailDispatcher {
         if (!held) this.deps.observer.leaseLost(notification);
         return held;
       } catch (error) {
+        // Soon after the database is back: the holder records before anyone may take the row over.
         this.deps.observer.error(error, 'recording an outcome');
-        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+        await sleep(Math.min(1_000, 100 * 2 ** attempt));
       }
     }
   }
 
   /**
-   * Stops claiming; lets the sends in flight finish for up to `graceMs`, then
-   * abandons the rest (the sidecar drops an unfinished message) and records
-   * them as due again at once, for this worker's successor or another.
+   * Stops claiming, and lets the sends in flight finish for up to `graceMs`.
+   * A send still running then is left as it is: when this process exits its
+   * sidecar drops the unfinished message, and the row, still leased, goes to
+   * this worker's successor at once or to another worker once the lease has
+   * run out. Marking it due at once instead could send twice an e-mail whose
+   * final "." was already out.
    */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
-    const allDone = Promise.all([...this.sends]);
-    const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([allDone, timer]);
-    for (const abort of this.aborts) abort.abort(new Error('notification-service is stopping'));
-    await Promise.race([Promise.all([...this.sends]), sleep(Math.max(1_000, graceMs))]);
+    const deadline = Date.now() + graceMs;
+    while ((this.passRunning || this.sends.size > 0) && Date.now() < deadline) {
+      await Promise.race([Promise.all([...this.sends]), sleep(Math.min(200, Math.max(1, deadline - Date.now())))]);
+    }
   }
 }

@@ -47,11 +47,13 @@ export interface NotificationRepository {
    */
   claimDue(limit: number, leaseMs: number, claimant: Claimant): Promise<ClaimedNotification[]>;
   /**
-   * Takes up to `limit` notifications whose holder is gone: the lease ran out,
-   * or the holder was an earlier process of this same worker (it died: this
-   * process took its place).
+   * Takes up to `limit` notifications whose holder is gone: its lease was seen
+   * run out at least `confirmAfterMs` ago and is run out still (a renewal
+   * clears the sighting), or the holder was an earlier process of this same
+   * worker (it died: this process took its place). Notes run-out leases seen
+   * for the first time. Never takes a row this process holds.
    */
-  claimAbandoned(limit: number, leaseMs: number, claimant: Claimant): Promise<ClaimedNotification[]>;
+  claimAbandoned(limit: number, leaseMs: number, claimant: Claimant, options: { confirmAfterMs: number }): Promise<ClaimedNotification[]>;
   /** Extends a lease still held under `leaseToken`; false when it was lost. */
   renewLease(id: string, leaseToken: string, leaseMs: number): Promise<boolean>;
   /** Each records an outcome only while `leaseToken` still holds the row; false otherwise. */

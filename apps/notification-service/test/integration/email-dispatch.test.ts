@@ -195,28 +195,61 @@ describe('a holder that is gone', () => {
     await successor.dispatcher.stop(500);
   });
 
-  it('is taken over by another worker only once its lease has run out', async () => {
+  it('is taken over by another worker only once its lease has run out and is still run out three renewals later', async () => {
     await recordOwed(1);
     await notifications.claimDue(1, 1_500, { workerId: 'pod-gone', incarnation: randomUUID() });
     const sender = new RecordingSender(0);
-    const other = dispatcher(sender, { claimant: { workerId: 'pod-2', incarnation: randomUUID() } });
+    // leaseMs 4 s: renewals every 1 s, a run-out lease confirmed 3 s after it is first seen.
+    const other = dispatcher(sender, { claimant: { workerId: 'pod-2', incarnation: randomUUID() }, leaseMs: 4_000 });
 
+    await other.dispatcher.wake({ abandoned: true });
+    expect(await statuses()).toEqual(['SENDING']);
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    // Run out, seen for the first time: not yet.
     await other.dispatcher.wake({ abandoned: true });
     expect(await statuses()).toEqual(['SENDING']);
     expect(sender.sent).toHaveLength(0);
 
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     await other.dispatcher.wake({ abandoned: true });
     await eventually('sent', allSent);
     expect(sender.sent).toHaveLength(1);
+    expect(other.seen.ambiguous).toEqual(['holder-gone']);
     await other.dispatcher.stop(500);
+  });
+
+  it('is not taken over when it renews after its run-out lease was seen (it was only cut off from the database)', async () => {
+    await recordOwed(1);
+    const holder = { workerId: 'pod-cut-off', incarnation: randomUUID() };
+    const [held] = await notifications.claimDue(1, 500, holder);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const other = { workerId: 'pod-3', incarnation: randomUUID() };
+    expect(await notifications.claimAbandoned(1, 60_000, other, { confirmAfterMs: 300 })).toEqual([]);
+    // The holder is back and renews: the sighting is cleared.
+    expect(await notifications.renewLease(held!.id, held!.leaseToken, 60_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await notifications.claimAbandoned(1, 60_000, other, { confirmAfterMs: 300 })).toEqual([]);
+    expect(await notifications.markSent(held!.id, held!.leaseToken)).toBe(true);
+  });
+
+  it('is never taken over by the very process that holds it, even once its lease has run out', async () => {
+    await recordOwed(1);
+    const self = { workerId: 'pod-4', incarnation: randomUUID() };
+    await notifications.claimDue(1, 100, self);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await notifications.claimAbandoned(1, 60_000, self, { confirmAfterMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await notifications.claimAbandoned(1, 60_000, self, { confirmAfterMs: 0 })).toEqual([]);
   });
 
   it('cannot record an outcome once its lease was taken over: the token fences it off', async () => {
     await recordOwed(1);
     const [first] = await notifications.claimDue(1, 1, { workerId: 'frozen', incarnation: randomUUID() });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const [second] = await notifications.claimAbandoned(1, 60_000, { workerId: 'alive', incarnation: randomUUID() });
+    const alive = { workerId: 'alive', incarnation: randomUUID() };
+    await notifications.claimAbandoned(1, 60_000, alive, { confirmAfterMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [second] = await notifications.claimAbandoned(1, 60_000, alive, { confirmAfterMs: 0 });
     expect(Number(second!.leaseToken)).toBeGreaterThan(Number(first!.leaseToken));
 
     // The frozen holder wakes up: its late marks and renewals change nothing.
@@ -230,16 +263,32 @@ describe('a holder that is gone', () => {
 });
 
 describe('stopping', () => {
-  it('lets sends in flight finish within the grace time, abandons the rest, and leaves them due again at once', async () => {
-    await recordOwed(2);
+  it('lets sends in flight finish within the grace time, claims nothing more, and leaves a send still running leased (never due at once: its final "." may be out)', async () => {
+    await recordOwed(3);
     const sender = new RecordingSender(10_000);
-    const { dispatcher: d } = dispatcher(sender, { leaseMs: 60_000, sendWindowMs: 50_000 });
+    const { dispatcher: d } = dispatcher(sender, { maxConcurrentSends: 2, leaseMs: 60_000, sendWindowMs: 50_000 });
     await d.wake();
-    expect(await statuses()).toEqual(['SENDING', 'SENDING']);
+    expect(await statuses()).toEqual(['SENDING', 'SENDING', 'PENDING']);
+    const started = Date.now();
     await d.stop(300);
-    const rows = await database.db('notifications').select('status', 'next_attempt_at', 'lease_expires_at');
-    expect(rows.map((r: { status: string }) => r.status)).toEqual(['FAILED', 'FAILED']);
-    for (const row of rows) expect(new Date(row.next_attempt_at).getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await d.wake({ abandoned: true });
+    const rows = await database.db('notifications').select('status', 'lease_expires_at').orderBy('id');
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(['SENDING', 'SENDING', 'PENDING']);
+    for (const row of rows.slice(0, 2)) expect(new Date(row.lease_expires_at).getTime()).toBeGreaterThan(Date.now() + 30_000);
+    expect(sender.sent).toHaveLength(0);
+  });
+
+  it('hands back, due at once, a row claimed while it was stopping', async () => {
+    await recordOwed(1);
+    const sender = new RecordingSender(0);
+    const { dispatcher: d } = dispatcher(sender);
+    const claiming = d.wake();
+    await d.stop(1_000);
+    await claiming;
+    const [row] = await database.db('notifications').select('status', 'next_attempt_at');
+    expect(row.status).toBe('FAILED');
+    expect(new Date(row.next_attempt_at).getTime()).toBeLessThanOrEqual(Date.now());
     expect(sender.sent).toHaveLength(0);
   });
 });
