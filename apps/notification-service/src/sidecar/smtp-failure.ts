@@ -17,8 +17,9 @@ const TOKENS =
 /**
  * Classifies a failed send by whom it concerns (RFC 5321 §4.2, RFC 3463).
  * Permanent only when the server refused this recipient: a 5xx reply to RCPT
- * whose enhanced code, if any, is an addressing or mailbox status (5.1.x,
- * 5.2.x), or an address the binding could not even parse. A 5xx anywhere else
+ * whose enhanced code is an addressing or mailbox status (5.1.x, 5.2.x), or,
+ * without one, a 550/551/553 that names the user or mailbox; or an address
+ * the binding could not even parse. A 5xx anywhere else
  * (535 at AUTH after a password rotation, 530, a 550/554 relay refusal, 5.7.x
  * policy) concerns the server and every e-mail alike: it is retried.
  * Undefined when the text carries no tokens (not our binding's words).
@@ -35,7 +36,13 @@ export function classifySmtpFailure(answer: string): SmtpFailure | undefined {
   if (step === 'RCPT' && permanentReply) {
     const policy = enhanced?.startsWith('5.7.') === true || /relay|authenticat/i.test(text);
     if (policy) return { certainty, failureClass: 'relay', permanent: false };
-    const recipientStatus = enhanced === undefined || /^5\.[12]\./.test(enhanced);
+    // Without an enhanced code only the reply's words can tell: a mailbox or user
+    // refused ("550 no such user", "553 mailbox name not allowed"), not a server
+    // turning everyone away ("554 service unavailable; client host blocked").
+    const recipientStatus =
+      enhanced === undefined
+        ? /^55[013]$/.test(reply ?? '') && /user|mailbox|recipient|address/i.test(text) && !/blocked|denied|unavailable/i.test(text)
+        : /^5\.[12]\./.test(enhanced);
     return { certainty, failureClass: recipientStatus ? 'recipient' : 'server', permanent: recipientStatus };
   }
   if (enhanced?.startsWith('5.7.') === true || (/relay/i.test(text) && permanentReply)) return { certainty, failureClass: 'relay', permanent: false };
