@@ -20,8 +20,11 @@ export const paymentLeases: Migration = {
       -- The app always sets it; this default covers a replica of the previous
       -- release still inserting during a rolling update: its orders come due too.
       alter table orders alter column next_payment_attempt_at set default now() + interval '30 seconds';
+      -- NOT VALID, then VALIDATE: new rows are checked at once, and the scan of
+      -- existing ones does not hold a lock that stops orders being placed.
       alter table orders add constraint orders_pending_is_due
-        check (status <> 'PAYMENT_PENDING' or next_payment_attempt_at is not null);
+        check (status <> 'PAYMENT_PENDING' or next_payment_attempt_at is not null) not valid;
+      alter table orders validate constraint orders_pending_is_due;
 
       -- response_status and response_body stay for the previous release during a
       -- rolling update; a key whose outcome is null answers its order's state.
