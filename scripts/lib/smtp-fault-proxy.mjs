@@ -204,7 +204,11 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
         ...(next.mode === 'refuse-recipient' ? { recipient: next.recipient } : {}),
       };
       if (entering && next.mode === 'refuse-auth') {
+        // A server restarting drops its connections, but not one whose message
+        // it already has and is answering: that would stage the one window no
+        // design can close (the reply to the final "." lost), not a login refused.
         for (const session of sessions) {
+          if (session.awaitingEndOfData) continue;
           counts.dropped += 1;
           session.client.destroy();
           session.upstream.destroy();
