@@ -60,13 +60,24 @@ class RecordingSender implements EmailSender {
   readonly sent: { to: string; options: SendOptions }[] = [];
   inFlight = 0;
   mostAtOnce = 0;
+  private readonly pending = new Set<() => void>();
   constructor(public delayMs = 0, public answer: () => EmailNotSent | undefined = () => undefined) {}
+  /** Ends every send still waiting out its delay, now. */
+  finishAll(): void {
+    for (const finish of this.pending) finish();
+  }
   async send(email: Email, options: SendOptions): Promise<void> {
     this.inFlight += 1;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.inFlight);
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, this.delayMs);
+        const finish = () => {
+          clearTimeout(timer);
+          this.pending.delete(finish);
+          resolve();
+        };
+        const timer = setTimeout(finish, this.delayMs);
+        this.pending.add(finish);
         options.signal?.addEventListener('abort', () => {
           clearTimeout(timer);
           reject(new EmailNotSent('abandoned', 'unknown', 'sidecar', false));
@@ -278,6 +289,10 @@ describe('stopping', () => {
     expect(rows.map((r: { status: string }) => r.status)).toEqual(['SENDING', 'SENDING', 'PENDING']);
     for (const row of rows.slice(0, 2)) expect(new Date(row.lease_expires_at).getTime()).toBeGreaterThan(Date.now() + 30_000);
     expect(sender.sent).toHaveLength(0);
+
+    // The sends it left running still record their outcome under their lease.
+    sender.finishAll();
+    await eventually('the two sends recorded', async () => (await statuses()).filter((s) => s === 'SENT').length === 2);
   });
 
   it('hands back, due at once, a row claimed while it was stopping', async () => {
