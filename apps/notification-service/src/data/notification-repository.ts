@@ -121,17 +121,21 @@ export class KnexNotificationRepository implements NotificationRepository {
     const claimed = await this.db.raw<{
       rows: { id: string; lease_token: string; attempts: number; payload: PaymentConfirmed; trace_parent: string | null; taken_over: boolean }[];
     }>(
-      `update notifications n
+      // MATERIALIZED: the rows are chosen once. A subquery the planner scans again
+      // would, with SKIP LOCKED, choose further rows and claim more than `limit`.
+      `with chosen as materialized (
+         select id, status = 'SENDING' as taken_over from notifications
+          where ${condition}
+          limit ?
+          for update skip locked)
+       update notifications n
           set status = 'SENDING', lease_token = n.lease_token + 1, attempts = n.attempts + 1,
               lease_expires_at = now() + make_interval(secs => ?), claimed_by = ?, claim_incarnation = ?::uuid,
               lease_expiry_seen_at = null, updated_at = now()
-         from (select id, status = 'SENDING' as taken_over from notifications
-                where ${condition}
-                limit ?
-                for update skip locked) chosen
+         from chosen
         where n.id = chosen.id
        returning n.id, n.lease_token, n.attempts, n.payload, n.trace_parent, chosen.taken_over`,
-      [leaseMs / 1000, claimant.workerId, claimant.incarnation, ...bindings, limit],
+      [...bindings, limit, leaseMs / 1000, claimant.workerId, claimant.incarnation],
     );
     return claimed.rows.map((row) => ({
       id: String(row.id),

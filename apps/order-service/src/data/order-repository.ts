@@ -231,14 +231,18 @@ export class KnexOrderRepository implements OrderRepository {
 
   async claimDuePayments(limit: number, leaseMs: number): Promise<ClaimedOrder[]> {
     const claimed = await this.db.raw<{ rows: (OrderRow & { lease_version: string })[] }>(
-      `update orders set next_payment_attempt_at = now() + make_interval(secs => ?), lease_version = lease_version + 1
-        where id in (select id from orders
-                      where status = 'PAYMENT_PENDING' and next_payment_attempt_at <= now()
-                      order by next_payment_attempt_at
-                      limit ?
-                      for update skip locked)
+      // MATERIALIZED: the orders are chosen once (a subquery scanned again would,
+      // with SKIP LOCKED, choose further orders and lease more than `limit`).
+      `with chosen as materialized (
+         select id from orders
+          where status = 'PAYMENT_PENDING' and next_payment_attempt_at <= now()
+          order by next_payment_attempt_at
+          limit ?
+          for update skip locked)
+       update orders set next_payment_attempt_at = now() + make_interval(secs => ?), lease_version = lease_version + 1
+        where id in (select id from chosen)
        returning ${ORDER_COLUMNS.join(', ')}, lease_version`,
-      [leaseMs / 1000, limit],
+      [limit, leaseMs / 1000],
     );
     const orders = await this.withLines(claimed.rows);
     return orders.map((order, index) => ({ order, lease: Number(claimed.rows[index]!.lease_version) }));
