@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readWholeTopic } from './kafka';
-import { apiTokens, invoke, mailDevUrl, sidecarUrl, uniqueCustomer } from './stack';
+import { apiTokens, http, invoke, mailDevUrl, sidecarUrl, uniqueCustomer } from './stack';
 import { asCustomer } from './tokens';
 
 export const DRILL_RESULTS_FILE = path.resolve(__dirname, '../../.local/test-results/drills.json');
@@ -54,26 +54,12 @@ const orderBody = (customer: Customer) => ({
   paymentMethod: 'VISA',
 });
 
-async function post(entry: OrderEntryPoint, body: { customer: Customer }, idempotencyKey: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${entry.baseUrl}/v1.0/invoke/order-service/method/orders`, {
-    method: 'POST',
-    headers: {
-      'dapr-api-token': apiTokens('order-service').dapr,
-      'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-      ...asCustomer(body.customer.id),
-    },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
+function post(entry: OrderEntryPoint, body: { customer: Customer }, idempotencyKey: string): Promise<{ status: number; body: any }> {
+  return http('POST', `${entry.baseUrl}/v1.0/invoke/order-service/method/orders`, body, {
+    'dapr-api-token': apiTokens('order-service').dapr,
+    'idempotency-key': idempotencyKey,
+    ...asCustomer(body.customer.id),
   });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* keep the text */
-  }
-  return { status: response.status, body: parsed };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
+import type { TokenVerifierSettings } from './auth/customer-token-verifier';
 
 /** Signature algorithms a customer token may use: asymmetric only (never `none`, never a shared HMAC secret). */
 export const ACCEPTED_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -140,16 +141,4 @@ function authSettings(config: ReturnType<typeof loadConfig<typeof configShape>>)
   };
 }
 
-export type AuthSettings =
-  | { mode: 'insecure-no-auth' }
-  | {
-      mode: 'jwt';
-      issuer: string;
-      audience: string;
-      jwksUri: string;
-      algorithms: string[];
-      clockToleranceSeconds: number;
-      customerClaim: string;
-      jwksCacheMaxAgeMs: number;
-      jwksCooldownMs: number;
-    };
+export type AuthSettings = { mode: 'insecure-no-auth' } | ({ mode: 'jwt' } & TokenVerifierSettings);
