@@ -9,6 +9,7 @@ import { EmailDispatcher, type DispatchObserver, type DispatchOptions } from '..
 import { EmailNotSent, type EmailSender, type SendOptions } from '../../src/domain/email-sender';
 import type { Email } from '../../src/domain/notification';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
+import { until as eventually } from '../../../../test-support/until';
 
 let database: TestDatabase;
 let notifications: KnexNotificationRepository;
@@ -120,13 +121,6 @@ function dispatcher(email: EmailSender, options: Partial<DispatchOptions> = {}) 
 }
 
 const statuses = async () => (await database.db('notifications').select('status').orderBy('id')).map((r: { status: string }) => r.status);
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 const allSent = async () => (await statuses()).every((s) => s === 'SENT');
 
 describe('dispatching e-mails', () => {

@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../../../test-support/
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
+import { until as eventually } from '../../../../test-support/until';
 
 let sequence = 0;
 /** A CloudEvent as the sidecar delivers it (our envelope plus Dapr's own attributes). */
@@ -87,14 +88,6 @@ const notificationsOf = async (orderReference: string) =>
 const sendsTo = (recipient: string) =>
   sidecar.requests.filter((r) => (r.body as { metadata?: { emailTo?: string } }).metadata?.emailTo === recipient);
 
-/** Polls until `check` holds (the dispatcher works beside the request that woke it). */
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 8_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 const statusOf = async (orderReference: string) => (await notificationsOf(orderReference))[0]?.status;
 const bindingFailure = (tokens: string) => ({
   status: 500,
