@@ -22,12 +22,14 @@ import (
 
 // componentList is printed by --build-info.
 const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output; orderflow's, smtp_binding.go), bindings.cron (input), " +
-	"nameresolution sqlite (behind a one-second cache, nameresolution_cache.go) and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit"
+	"nameresolution sqlite (behind a one-second cache, nameresolution_cache.go) and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit, " +
+	"middleware.http.bodylimit (413 problem+json over --max-body-size; orderflow's, body_limit.go)"
 
 // registerComponents registers the only component types orderflow's resources
 // use. A resource of any other type fails at sidecar start with
 // "couldn't find ... in the registry": add it here (and to the README) first.
-func registerComponents() {
+// maxBodyBytes is daprd's --max-body-size, the limit the bodylimit middleware answers for.
+func registerComponents(maxBodyBytes int) {
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")
 	pubsubLoader.DefaultRegistry.RegisterComponent(inmemory.New, "in-memory")
 
@@ -48,4 +50,10 @@ func registerComponents() {
 			return ratelimit.NewRateLimitMiddleware(log).GetHandler(context.Background(), meta)
 		}
 	}, "ratelimit")
+	// Takes no metadata: its limit is daprd's own, so a body daprd would fail with 500 is a 413 instead.
+	httpMiddlewareLoader.DefaultRegistry.RegisterComponent(func(logger.Logger) httpMiddlewareLoader.FactoryMethod {
+		return func(contribmiddleware.Metadata) (middleware.HTTP, error) {
+			return newBodyLimit(int64(maxBodyBytes)), nil
+		}
+	}, "bodylimit")
 }

@@ -69,7 +69,7 @@ func main() {
 	log.Infof("Starting Dapr Runtime -- version %s -- commit %s -- %s (orderflow slim build)", buildinfo.Version(), buildinfo.Commit(), moduleVersions())
 	log.Infof("Log level set to: %s", opts.Logger.OutputLevel)
 
-	registerComponents()
+	registerComponents(opts.MaxRequestSize)
 	secretstoresLoader.DefaultRegistry.Logger = logContrib
 	pubsubLoader.DefaultRegistry.Logger = logContrib
 	nrLoader.DefaultRegistry.Logger = logContrib
