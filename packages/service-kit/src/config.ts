@@ -39,8 +39,15 @@ export function commonEnv(defaults: { appPort: number; daprHttpPort: number; dat
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long SIGTERM waits for in-flight work before exiting anyway. */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-    /** Largest accepted request body. */
-    BODY_LIMIT: z.string().default('64kb'),
+    /**
+     * Largest accepted request body (bytes, or with b/kb/mb); larger is a 413
+     * problem+json. Keep it below the sidecar's (dapr.yaml maxBodySize, 4Mi).
+     * Checked here: body-parser takes what it cannot parse as no limit at all.
+     */
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)?$/i, 'must be a size such as 65536, 64kb or 1mb')
+      .default('64kb'),
   };
 }
 

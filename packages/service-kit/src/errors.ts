@@ -15,6 +15,7 @@ export const ERROR_KINDS = {
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   unprocessable: { status: 422, title: 'The request cannot be processed' },
   too_many_requests: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
   upstream_error: { status: 502, title: 'A service this one depends on failed' },
   unavailable: { status: 503, title: 'Temporarily unavailable' },
   internal: { status: 500, title: 'Internal error' },

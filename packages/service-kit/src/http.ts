@@ -179,6 +179,8 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  /** entity.too.large: the limit, in bytes. */
+  limit?: number;
 }
 
 const problemResponses: ErrorRequestHandler = (error, req, res, _next) => {
@@ -195,7 +197,10 @@ function asAppError(error: unknown): AppError {
     case 'entity.parse.failed':
       return new AppError('malformed_json', { detail: 'the body is not valid JSON (or not a JSON object)', cause: error });
     case 'entity.too.large':
-      return new AppError('payload_too_large', { detail: 'the body is larger than this service accepts', cause: error });
+      return new AppError('payload_too_large', {
+        detail: `the body is larger than this service accepts: at most ${parserError.limit} bytes (BODY_LIMIT)`,
+        cause: error,
+      });
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('unsupported_media_type', { detail: 'send the body as UTF-8 JSON', cause: error });

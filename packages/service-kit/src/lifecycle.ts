@@ -1,9 +1,13 @@
 // Start-up and graceful shutdown, the same in every service: on SIGTERM or
 // SIGINT, stop taking new work, let in-flight work finish (bounded by a
 // timeout), release resources, exit.
-import type { Server } from 'node:http';
+import { maxHeaderSize, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type express from 'express';
 import type { Logger } from './logger';
+import { AppError, toProblem } from './errors';
+import { PROBLEM_CONTENT_TYPE } from './http';
 
 export function listen(app: express.Express, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -11,7 +15,47 @@ export function listen(app: express.Express, host: string, port: number): Promis
     // Keep-alive from the sidecar outlives a default 5 s idle timeout; a longer one avoids resets under load.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
+    server.on('clientError', answerClientError);
   });
+}
+
+/**
+ * What Node answers itself, before Express sees a request, replaced where a
+ * size limit was hit: headers over Node's --max-http-header-size (16 KiB) are
+ * 431 and chunk extensions over its limit 413, as Node says, but as
+ * application/problem+json like every other refusal. Other parse errors get
+ * Node's own answer.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (socket.writable && (socket as Socket).bytesWritten === 0) {
+    const sizeProblem = SIZE_PROBLEMS[error.code ?? ''];
+    socket.write(sizeProblem ? problemResponse(sizeProblem) : (NODE_ANSWERS[error.code ?? ''] ?? NODE_ANSWERS.default));
+  }
+  socket.destroy(error);
+}
+
+const SIZE_PROBLEMS: Record<string, { reason: string; error: AppError }> = {
+  HPE_HEADER_OVERFLOW: {
+    reason: 'Request Header Fields Too Large',
+    error: new AppError('headers_too_large', { detail: `the request line and headers are larger than this service accepts: at most ${maxHeaderSize} bytes` }),
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    reason: 'Payload Too Large',
+    error: new AppError('payload_too_large', { detail: 'the chunk extensions of the body are larger than this service accepts' }),
+  },
+};
+
+const NODE_ANSWERS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+  default: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+};
+
+function problemResponse({ reason, error }: { reason: string; error: AppError }): string {
+  const body = JSON.stringify(toProblem(error));
+  return (
+    `HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 /** Stops accepting connections and resolves once in-flight requests have been answered. */

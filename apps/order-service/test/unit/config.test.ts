@@ -19,6 +19,12 @@ describe("order-service's configuration", () => {
     },
   );
 
+  it('refuses to start when BODY_LIMIT is not a size (body-parser would take it for no limit at all)', () => {
+    expect(loadOrderServiceConfig({ ...AUTH }).BODY_LIMIT).toBe('64kb');
+    const load = () => loadOrderServiceConfig({ ...AUTH, BODY_LIMIT: '64 kilobytes' });
+    expect(load).toThrow(/BODY_LIMIT: must be a size/);
+  });
+
   it('accepts a grace and a lease just longer than the payment call', () => {
     expect(() =>
       loadOrderServiceConfig({ ...AUTH, PAYMENT_CALL_TIMEOUT_MS: '8000', PAYMENT_GRACE_MS: '8001', PAYMENT_SWEEP_LEASE_MS: '9000' }),
