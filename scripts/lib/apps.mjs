@@ -28,6 +28,7 @@ export function renderRunFile() {
   const common = template.common;
   common.resourcesPaths = common.resourcesPaths.map((p) => path.resolve(ROOT, p));
   common.configFilePath = path.resolve(ROOT, common.configFilePath);
+  if (settings.sidecarMaxBodySize) common.maxBodySize = settings.sidecarMaxBodySize;
   for (const app of template.apps) {
     const ports = settings.apps[app.appID];
     if (!ports) throw new SetupError(`dapr.yaml names an app settings.mjs does not know: ${app.appID}`);
@@ -133,6 +134,7 @@ function daprdArguments(common, app, mtls) {
     '--scheduler-host-address', common.schedulerHostAddress ?? '',
     '--config', common.configFilePath,
     '--log-level', common.logLevel ?? 'info',
+    '--max-body-size', common.maxBodySize ?? '4Mi',
     // What the CLI adds when the Configuration says mtls.enabled (it does), pointed at our Sentry.
     '--enable-mtls',
     '--sentry-address', mtls.address,

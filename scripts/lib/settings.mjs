@@ -26,6 +26,13 @@ const samplingRate = (name, fallback) => {
   return String(value);
 };
 
+const quantity = (name, fallback) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[1-9]\d*(Ki|Mi|Gi)?$/.test(raw)) throw new Error(`${name}=${raw} is not a size in bytes, Ki, Mi or Gi (e.g. 4Mi)`);
+  return raw;
+};
+
 // Our own defaults stay below 32768: Linux hands out 32768–60999 as the local
 // ports of outgoing connections, and a listener there can find its port taken by a
 // client socket now and then. (The sidecars' gRPC ports 50001–50003 are the documented
@@ -47,6 +54,12 @@ export const settings = {
   zipkin: { port: port('ZIPKIN_PORT', 9411) },
   /** The share of requests the sidecars trace (dapr/config.yaml samplingRate): 0 = off, 1 = all. */
   traceSamplingRate: samplingRate('ORDERFLOW_TRACE_SAMPLING_RATE', '1'),
+  /**
+   * The largest request body a sidecar takes (daprd --max-body-size; dapr.yaml
+   * maxBodySize holds the default). A larger one is a 413 problem+json from the
+   * sidecar (components/body-limit.yaml); the apps' own BODY_LIMIT (64kb) is below it.
+   */
+  sidecarMaxBodySize: quantity('ORDERFLOW_SIDECAR_MAX_BODY_SIZE', undefined),
   /** The example client in examples/python and its own sidecar. */
   pythonClient: {
     appPort: port('PYTHON_CLIENT_APP_PORT', 3010),
