@@ -65,6 +65,7 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
       email: 'bindings.smtp',
       'payment-retry-sweep': 'bindings.cron',
       'email-dispatch': 'bindings.cron',
+      'body-limit': 'middleware.http.bodylimit',
     });
     // The names the apps are configured with.
     const env = (id: (typeof SERVICES)[number], name: string) =>
@@ -201,6 +202,15 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
     expect(configOf('order-service').spec.accessControl.policies).toEqual(orderCallers);
     expect(configOf('notification-service').spec.accessControl.policies).toBeUndefined();
   });
+
+  it("answers a body over the sidecar's limit with 413: every sidecar gets dapr.maxBodySize and runs the body-limit middleware", () => {
+    for (const id of SERVICES) {
+      const annotations = deploymentOf(rendering(), id).spec.template.metadata.annotations;
+      expect(annotations['dapr.io/max-body-size']).toBe('4Mi');
+      const config = named(rendering(), 'Configuration', annotations['dapr.io/config']);
+      expect(config.spec.httpPipeline).toEqual({ handlers: [{ name: 'body-limit', type: 'middleware.http.bodylimit' }] });
+    }
+  });
 });
 
 describe('the Dapr resources', () => {
@@ -285,6 +295,14 @@ describe('the Dapr resources, compared with the local ones the end-to-end tests 
     // Fields Dapr's Resiliency does not have are dropped on both sides, as the API server drops them.
     expect(pruneLikeApiServer(resiliency!.spec, specSchema)).toEqual(pruneLikeApiServer(local.spec, specSchema));
     expect(resiliency!.spec).toEqual(pruneLikeApiServer(resiliency!.spec, specSchema));
+  });
+
+  it('limit request bodies as dapr.yaml, components/body-limit.yaml and dapr/config.yaml do', () => {
+    expect(named(chart(), 'Component', 'body-limit').spec).toEqual(readRepoYaml('components/body-limit.yaml').spec);
+    const pipeline = readRepoYaml('dapr/config.yaml').spec.httpPipeline;
+    for (const config of ofKind(chart(), 'Configuration')) expect(config.spec.httpPipeline).toEqual(pipeline);
+    const annotation = deploymentOf(chart(), 'order-service').spec.template.metadata.annotations['dapr.io/max-body-size'];
+    expect(annotation).toBe(readRepoYaml('dapr.yaml').common.maxBodySize);
   });
 
   it('subscribe and schedule exactly as components/ does', () => {

@@ -71,6 +71,7 @@ export const DAPR_PINS = Object.freeze({
     'secretstores.local.file',
     'secretstores.local.env',
     'middleware.http.ratelimit',
+    'middleware.http.bodylimit',
   ],
 });
 

@@ -355,3 +355,18 @@ describe('an event full of garbage', () => {
     expect(row.payload.data['key\uFFFD']).toBe('value\uFFFD');
   });
 });
+
+describe('a delivery over the body limit', () => {
+  it('is answered 413 problem+json naming the limit, and nothing is recorded or sent', async () => {
+    const event = delivery({ data: { customer: { id: 'c-big', firstName: 'Ada', lastName: 'Lovelace', email: `big.${Date.now()}@example.com` } } });
+    const huge = { ...event, data: { ...(event.data as object), padding: 'x'.repeat(70_000) } };
+    const response = await deliver(huge);
+
+    expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 413, detail: expect.stringContaining('at most 65536 bytes') });
+    const data = event.data as { orderReference: string; customer: { email: string } };
+    expect(await notificationsOf(data.orderReference)).toEqual([]);
+    expect(sendsTo(data.customer.email)).toEqual([]);
+  });
+});

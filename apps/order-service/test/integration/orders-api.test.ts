@@ -191,11 +191,13 @@ describe('POST /orders with bad input', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
-  it('when the body is over the limit, then it answers 413 and writes nothing', async () => {
+  it('when the body is over the limit, then it answers 413 problem+json naming the limit and writes nothing', async () => {
     const before = await countOrders();
     const huge = { ...validOrder, items: [{ ...validOrder.items[0], name: 'x'.repeat(70_000) }] };
     const response = await as(app).post('/orders').send(huge);
     expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.detail).toContain('at most 65536 bytes');
     expect(await countOrders()).toBe(before);
   });
 });

@@ -242,3 +242,15 @@ describe('GET /openapi.json', () => {
     expect(documentedRoutes(response.body)).toEqual(answeredRoutes(app));
   });
 });
+
+describe('a payment request over the body limit', () => {
+  it('is answered 413 problem+json naming the limit, and records neither a payment nor an event', async () => {
+    const body = paymentRequest({ customer: { ...customer, lastName: 'x'.repeat(70_000) } });
+    const response = await request(app).post('/payments').send(body);
+
+    expect(response.status).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 413, detail: expect.stringContaining('at most 65536 bytes') });
+    expect(await rowsFor(body.orderReference)).toEqual({ payments: [], events: [] });
+  });
+});
