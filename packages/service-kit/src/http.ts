@@ -25,8 +25,10 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics | undefined;
   /** The service's OpenAPI document, served at GET /openapi.json (no token needed, like the probes). */
   openApi?: object | undefined;
+  /** The AsyncAPI document of the events it publishes, served at GET /asyncapi.json (as the OpenAPI document). */
+  asyncApi?: object | undefined;
   /**
-   * false: GET /metrics and GET /openapi.json are not served (request durations
+   * false: GET /metrics, GET /openapi.json and GET /asyncapi.json are not served (request durations
    * are still recorded): an app for a public listener, which serves only its
    * routes and the probes. Default true.
    */
@@ -95,6 +97,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (servesOperations) app.get('/openapi.json', (_req, res) => void res.json(openApi));
     app.use(methodsFromDocument(openApi as { paths: Record<string, object> }));
   }
+  const { asyncApi } = options;
+  if (asyncApi && servesOperations) app.get('/asyncapi.json', (_req, res) => void res.json(asyncApi));
 
   if (options.appApiToken) app.use(requireApiToken(options.appApiToken));
   app.use(requireJsonBody);

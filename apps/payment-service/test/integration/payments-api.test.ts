@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { paymentServiceAsyncApi } from '../../src/http/asyncapi';
 import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { SidecarClient } from '@orderflow/service-kit';
@@ -240,5 +241,26 @@ describe('GET /openapi.json', () => {
     expect(response.body.openapi).toBe('3.1.0');
     expect(response.body).toEqual(JSON.parse(JSON.stringify(paymentServiceOpenApi)));
     expect(documentedRoutes(response.body)).toEqual(answeredRoutes(app));
+  });
+});
+
+describe('GET /asyncapi.json', () => {
+  it('serves the AsyncAPI 3 document of payment-topic and its dead letters, without the app token, as /openapi.json is served', async () => {
+    const guarded = buildPaymentApp({
+      db: database.db,
+      payments,
+      metrics: createPaymentMetrics(payments),
+      onPaymentRecorded: () => {},
+      logger: testLogger,
+      bodyLimit: '64kb',
+      appApiToken: 'only-the-sidecar-knows',
+    });
+    for (const served of [app, guarded]) {
+      const response = await request(served).get('/asyncapi.json');
+      expect(response.status).toBe(200);
+      expect(response.body.asyncapi).toBe('3.0.0');
+      expect(response.body).toEqual(JSON.parse(JSON.stringify(paymentServiceAsyncApi)));
+    }
+    expect((await request(guarded).get('/payments')).status).toBe(401);
   });
 });
