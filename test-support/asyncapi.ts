@@ -44,13 +44,16 @@ export function asyncApiProblems(document: Json): string[] {
   return problems;
 }
 
-/** The payload schema of `components.messages[name]`, compiled (throws when it is not valid draft-07). */
-export function messageValidator(document: Json, name: string): (value: unknown) => string[] {
+/**
+ * The payload (or headers) schema of `components.messages[name]`, compiled
+ * (throws when it is not valid draft-07).
+ */
+export function messageValidator(document: Json, name: string, part: 'payload' | 'headers' = 'payload'): (value: unknown) => string[] {
   const message = document.components?.messages?.[name];
-  if (!message?.payload) throw new Error(`the document has no message ${name} with a payload`);
+  if (!message?.[part]) throw new Error(`the document has no message ${name} with ${part}`);
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: true });
   addFormats(ajv);
-  const validate: ValidateFunction = ajv.compile(message.payload);
+  const validate: ValidateFunction = ajv.compile(message[part]);
   return (value) =>
     validate(value) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''}`.trim());
 }

@@ -27,7 +27,11 @@ function asyncApiSchema(schema: z.ZodType): Record<string, unknown> {
 /** W3C trace context, as the sidecar writes it into the envelope. */
 const TRACEPARENT_PATTERN = '^[\\da-f]{2}-[\\da-f]{32}-[\\da-f]{16}-[\\da-f]{2}$';
 
-/** Attributes daprd adds to every CloudEvent it publishes (runtime/pubsub: FromCloudEvent). */
+/**
+ * Attributes daprd adds to the CloudEvent it is handed before it reaches Kafka:
+ * pubsubname and topic always; the trace context when the publish carried one
+ * (payment-service passes on the traceparent of the request that caused the event).
+ */
 const sidecarAttributes = {
   traceparent: {
     type: 'string',
@@ -39,13 +43,14 @@ const sidecarAttributes = {
   pubsubname: { type: 'string', description: 'The Dapr pub/sub component it went through (kafka-pubsub)' },
   topic: { type: 'string', description: 'The topic it was published to' },
 };
+const SIDECAR_REQUIRED = ['pubsubname', 'topic'];
 
 /** payment.confirmed as it lies on payment-topic: our CloudEvent, in structured mode, plus what the sidecar adds. */
 function paymentConfirmedEnvelope(): Record<string, unknown> {
   return {
     type: 'object',
     title: 'CloudEvent 1.0 carrying payment.confirmed v1',
-    required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data'],
+    required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', ...SIDECAR_REQUIRED],
     properties: {
       specversion: { const: '1.0' },
       id: {
@@ -75,7 +80,7 @@ function deadLetterEnvelope(): Record<string, unknown> {
   return {
     type: 'object',
     title: 'CloudEvent 1.0 as read from payment-topic',
-    required: ['specversion', 'id', 'source', 'type'],
+    required: ['specversion', 'id', 'source', 'type', ...SIDECAR_REQUIRED],
     properties: {
       specversion: { const: '1.0' },
       id: { type: 'string', minLength: 1, description: 'The id of the original event (`npm run dead-letters -- replay --id <id>` names it)' },
@@ -93,6 +98,35 @@ function deadLetterEnvelope(): Record<string, unknown> {
 }
 
 const kafkaKey = (description: string) => ({ kafka: { key: { type: 'string', description }, bindingVersion: '0.5.0' } });
+
+/** Kafka headers: the sidecar writes the publish metadata (here the partition key) into them. */
+function paymentConfirmedHeaders(): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['partitionKey'],
+    properties: { partitionKey: { type: 'string', description: 'The order reference (metadata.partitionKey of the publish)' } },
+    additionalProperties: { type: 'string' },
+  };
+}
+
+/** A letter keeps the original's Kafka headers and gains five that say where it was read, and the component's name. */
+function deadLetterHeaders(): Record<string, unknown> {
+  const stringHeader = (description: string) => ({ type: 'string', description });
+  return {
+    type: 'object',
+    required: ['__topic', '__partition', '__offset', '__timestamp', 'pubsubName'],
+    properties: {
+      __topic: stringHeader('The topic the original was read from (payment-topic)'),
+      __partition: { type: 'string', pattern: '^\\d+$', description: 'Its partition there' },
+      __offset: { type: 'string', pattern: '^\\d+$', description: 'Its offset there' },
+      __key: stringHeader('Its Kafka key, when it had one'),
+      __timestamp: { type: 'string', pattern: '^\\d+$', description: 'Its Kafka timestamp (milliseconds since 1970)' },
+      pubsubName: stringHeader('The Dapr pub/sub component (kafka-pubsub)'),
+      partitionKey: stringHeader('The original\'s own header, when it was published with a partition key'),
+    },
+    additionalProperties: { type: 'string', description: 'Any other header of the original, unchanged' },
+  };
+}
 
 export function buildPaymentServiceAsyncApi(): Record<string, unknown> {
   return {
@@ -122,7 +156,8 @@ export function buildPaymentServiceAsyncApi(): Record<string, unknown> {
           'Written by notification-service\'s sidecar, not by payment-service: its subscription to payment-topic ' +
           '(components/subscription-payment-topic.yaml, deadLetterTopic) moves an event there when notification-service rejects it ' +
           '(its data breaks the contract) or keeps failing on it after the inbound retries (dapr/resiliency.yaml). ' +
-          'The sidecar forwards the original CloudEvent unchanged, with the original Kafka key and headers. ' +
+          'The sidecar forwards the original CloudEvent unchanged (the same bytes), with the original Kafka key and headers, ' +
+          'and adds headers that say where it was read (__topic, __partition, __offset, __key, __timestamp) and pubsubName. ' +
           'Operators list and replay letters with `npm run dead-letters`.',
         messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } },
       },
@@ -144,6 +179,7 @@ export function buildPaymentServiceAsyncApi(): Record<string, unknown> {
           summary: 'A payment was recorded for an order.',
           contentType: CLOUD_EVENT_CONTENT_TYPE,
           payload: paymentConfirmedEnvelope(),
+          headers: paymentConfirmedHeaders(),
           correlationId: { description: 'The order reference', location: '$message.payload#/subject' },
           bindings: kafkaKey('The order reference'),
         },
@@ -152,6 +188,7 @@ export function buildPaymentServiceAsyncApi(): Record<string, unknown> {
           title: 'A payment-topic event notification-service could not process',
           contentType: CLOUD_EVENT_CONTENT_TYPE,
           payload: deadLetterEnvelope(),
+          headers: deadLetterHeaders(),
           bindings: kafkaKey('The original key: the order reference, for events of payment-service'),
         },
       },
