@@ -155,7 +155,8 @@ export function buildPaymentServiceAsyncApi(): Record<string, unknown> {
         description:
           'Written by notification-service\'s sidecar, not by payment-service: its subscription to payment-topic ' +
           '(components/subscription-payment-topic.yaml, deadLetterTopic) moves an event there when notification-service rejects it ' +
-          '(its data breaks the contract) or keeps failing on it after the inbound retries (dapr/resiliency.yaml). ' +
+          '(answers DROP: its data breaks the contract) or still answers 5xx (its database is away) after the inbound retries ' +
+          '(dapr/resiliency.yaml, deliveryRetry). ' +
           'The sidecar forwards the original CloudEvent unchanged (the same bytes), with the original Kafka key and headers, ' +
           'and adds headers that say where it was read (__topic, __partition, __offset, __key, __timestamp) and pubsubName. ' +
           'Operators list and replay letters with `npm run dead-letters`.',
