@@ -312,6 +312,9 @@ async function restartPostgres({ downForMs = 0 } = {}) {
 }
 
 async function endToEnd(toolchain, python, add, jestArgs) {
+  // e2e/polyglot.test.ts runs the example client on Dapr's Python SDK (examples/python-sdk).
+  const { ensurePythonSdk } = await import('./lib/python.mjs');
+  await step("Dapr's Python SDK (examples/python-sdk) in .local/python-sdk", () => ensurePythonSdk());
   await startMessagingAndMail({ throwAway: true });
   const { sidecarEnvironment } = await import('./lib/apps.mjs');
   const faults = await startFaultInjection(toolchain);

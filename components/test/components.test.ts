@@ -36,13 +36,13 @@ describe('the Dapr components', () => {
     }
   });
 
-  it('let only payment-service publish to payment-topic, and only notification-service (and the example client) subscribe', () => {
+  it('let only payment-service publish to payment-topic, and only notification-service (and the example clients) subscribe', () => {
     const kafka = byName('kafka-pubsub');
     expect(metadataValue(kafka, 'publishingScopes')).toBe(
       'payment-service=payment-topic;notification-service=payment-topic-dlq;order-service=',
     );
     expect(metadataValue(kafka, 'subscriptionScopes')).toBe(
-      'notification-service=payment-topic;python-client=payment-topic;order-service=;payment-service=',
+      'notification-service=payment-topic;python-client=payment-topic;ts-client=payment-topic;order-service=;payment-service=',
     );
     // Without protection, an app id named in no scope could use every topic.
     expect(metadataValue(kafka, 'protectedTopics')).toBe('payment-topic,payment-topic-dlq');

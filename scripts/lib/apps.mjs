@@ -18,8 +18,11 @@ const require = createRequire(import.meta.url);
 const RUN_FILE = path.join(LOCAL, 'run', 'dapr.yaml');
 
 export const SERVICES = ['order-service', 'payment-service', 'notification-service'];
-/** Clients with a sidecar of their own (examples/python): Sentry gives them join tokens too. */
-export const CLIENTS = ['python-client'];
+/**
+ * Clients with a sidecar of their own (examples/python and examples/python-sdk
+ * as python-client, examples/typescript as ts-client): Sentry gives them join tokens too.
+ */
+export const CLIENTS = ['python-client', 'ts-client'];
 
 /** Writes .local/run/dapr.yaml: dapr.yaml with this machine's ports, paths and database URLs. */
 export function renderRunFile() {
@@ -120,8 +123,9 @@ async function checkPortsFree() {
 function daprdArguments(common, app, mtls) {
   const args = [
     '--app-id', app.appID,
-    '--app-port', String(app.appPort),
-    '--app-channel-address', '127.0.0.1',
+    // A client without a server of its own (examples/python-sdk: a streaming
+    // subscription) has no app port: its sidecar then waits for no app.
+    ...(app.appPort ? ['--app-port', String(app.appPort), '--app-channel-address', '127.0.0.1'] : []),
     '--dapr-http-port', String(app.daprHTTPPort),
     '--dapr-grpc-port', String(app.daprGRPCPort),
     '--dapr-internal-grpc-port', String(app.daprInternalGRPCPort),
@@ -192,7 +196,7 @@ export function startWithSidecar(common, app, toolchain, token, { tier = 'app', 
     env: {
       ...app.env,
       APP_ID: app.appID,
-      APP_PORT: String(app.appPort),
+      ...(app.appPort ? { APP_PORT: String(app.appPort) } : {}),
       DAPR_HTTP_PORT: String(app.daprHTTPPort),
       DAPR_GRPC_PORT: String(app.daprGRPCPort),
       DAPR_API_TOKEN: token.dapr,

@@ -68,6 +68,14 @@ export const settings = {
     internalGrpcPort: port('PYTHON_CLIENT_DAPR_INTERNAL_GRPC_PORT', 3620),
     metricsPort: port('PYTHON_CLIENT_DAPR_METRICS_PORT', 9110),
   },
+  /** The example client in examples/typescript (@dapr/dapr) and its own sidecar. */
+  tsClient: {
+    appPort: port('TS_CLIENT_APP_PORT', 3011),
+    httpPort: port('TS_CLIENT_DAPR_HTTP_PORT', 3511),
+    grpcPort: port('TS_CLIENT_DAPR_GRPC_PORT', 3521),
+    internalGrpcPort: port('TS_CLIENT_DAPR_INTERNAL_GRPC_PORT', 3621),
+    metricsPort: port('TS_CLIENT_DAPR_METRICS_PORT', 9111),
+  },
   // Dapr Sentry, the certificate authority of the sidecars' mTLS. Not Dapr's
   // default 50001 (order-service's sidecar gRPC port) nor its 8080 for health.
   sentry: {

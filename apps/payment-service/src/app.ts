@@ -3,6 +3,7 @@ import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderfl
 import type { Outbox, PaymentRepository } from './domain/payment-repository';
 import { paymentRoutes } from './http/payment-routes';
 import type { PaymentMetrics } from './metrics';
+import { paymentServiceAsyncApi } from './http/asyncapi';
 import { paymentServiceOpenApi } from './http/openapi';
 
 export interface PaymentAppDeps {
@@ -19,6 +20,7 @@ export function buildPaymentApp(deps: PaymentAppDeps) {
   return createHttpApp({
     metrics: deps.metrics,
     openApi: paymentServiceOpenApi,
+    asyncApi: paymentServiceAsyncApi,
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,

@@ -25,8 +25,10 @@ export interface HttpAppOptions {
   metrics?: ServiceMetrics | undefined;
   /** The service's OpenAPI document, served at GET /openapi.json (no token needed, like the probes). */
   openApi?: object | undefined;
+  /** The AsyncAPI document of the events it publishes, served at GET /asyncapi.json (as the OpenAPI document). */
+  asyncApi?: object | undefined;
   /**
-   * false: GET /metrics and GET /openapi.json are not served (request durations
+   * false: GET /metrics, GET /openapi.json and GET /asyncapi.json are not served (request durations
    * are still recorded): an app for a public listener, which serves only its
    * routes and the probes. Default true.
    */
@@ -95,6 +97,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (servesOperations) app.get('/openapi.json', (_req, res) => void res.json(openApi));
     app.use(methodsFromDocument(openApi as { paths: Record<string, object> }));
   }
+  const { asyncApi } = options;
+  if (asyncApi && servesOperations) app.get('/asyncapi.json', (_req, res) => void res.json(asyncApi));
 
   if (options.appApiToken) app.use(requireApiToken(options.appApiToken));
   app.use(requireJsonBody);
@@ -159,15 +163,19 @@ function methodsFromDocument(document: { paths: Record<string, object> }): Reque
 }
 
 /**
- * A request that says it carries something other than JSON is 415, before any
- * parsing; one with content but no content type too. (A chunked request without
- * a content type, as the sidecar forwards an empty POST, may be empty: it passes,
+ * A request whose body is something other than JSON is 415, before any
+ * parsing; one with content but no content type too. A request without a body
+ * (no Transfer-Encoding, Content-Length absent or 0) passes whatever content
+ * type it names: there is nothing to refuse, and clients such as Dapr's Python
+ * SDK name one on every call, a GET included. (A chunked request without a
+ * content type, as the sidecar forwards an empty POST, may be empty: it passes,
  * and the route judges the missing body.)
  */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const declared = req.header('content-type') !== undefined;
-  const hasContent = Number(req.header('content-length') ?? 0) > 0;
-  if (!declared && !hasContent) return next();
+  const chunked = req.header('transfer-encoding') !== undefined;
+  const hasBody = chunked || Number(req.header('content-length') ?? 0) > 0;
+  if (!hasBody) return next();
+  if (chunked && req.header('content-type') === undefined) return next();
   if (req.is(JSON_TYPES)) return next();
   next(
     new AppError('unsupported_media_type', {

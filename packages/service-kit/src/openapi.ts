@@ -172,6 +172,16 @@ export function standardOperations(): OperationSpec[] {
   ];
 }
 
+/** GET /asyncapi.json, for a service that publishes events (createHttpApp's `asyncApi`). */
+export const asyncApiOperation: OperationSpec = {
+  method: 'get',
+  path: '/asyncapi.json',
+  operationId: 'asyncApiDocument',
+  summary: 'The AsyncAPI 3 document of the events this service publishes',
+  tags: ['operations'],
+  responses: { 200: { description: 'AsyncAPI 3.0 document', schema: z.object({}).loose() } },
+};
+
 /** `/orders/:reference` (Express) → `/orders/{reference}` (OpenAPI). */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

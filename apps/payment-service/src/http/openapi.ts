@@ -1,6 +1,6 @@
 // payment-service's API as an OpenAPI 3.1 document, from the schemas its routes validate with.
 import { paymentRequestSchema, paymentSchema } from '@orderflow/contracts';
-import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
+import { asyncApiOperation, buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { listPaymentsQuerySchema, paymentIdParamSchema } from './payment-routes';
 
@@ -45,5 +45,6 @@ export const paymentServiceOpenApi = buildOpenApiDocument(
       responses: { 200: { description: 'Payments', schema: z.object({ items: z.array(paymentSchema) }) } },
     },
     ...standardOperations(),
+    asyncApiOperation,
   ],
 );

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { paymentServiceAsyncApi } from '../../src/http/asyncapi';
 import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { SidecarClient } from '@orderflow/service-kit';
@@ -252,5 +253,26 @@ describe('a payment request over the body limit', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 413, detail: expect.stringContaining('at most 65536 bytes') });
     expect(await rowsFor(body.orderReference)).toEqual({ payments: [], events: [] });
+  });
+});
+
+describe('GET /asyncapi.json', () => {
+  it('serves the AsyncAPI 3 document of payment-topic and its dead letters, without the app token, as /openapi.json is served', async () => {
+    const guarded = buildPaymentApp({
+      db: database.db,
+      payments,
+      metrics: createPaymentMetrics(payments),
+      onPaymentRecorded: () => {},
+      logger: testLogger,
+      bodyLimit: '64kb',
+      appApiToken: 'only-the-sidecar-knows',
+    });
+    for (const served of [app, guarded]) {
+      const response = await request(served).get('/asyncapi.json');
+      expect(response.status).toBe(200);
+      expect(response.body.asyncapi).toBe('3.0.0');
+      expect(response.body).toEqual(JSON.parse(JSON.stringify(paymentServiceAsyncApi)));
+    }
+    expect((await request(guarded).get('/payments')).status).toBe(401);
   });
 });
