@@ -6,7 +6,7 @@
 // packages/contracts/iso-4217/list-one.xml, drop from AMENDMENTS what the new list
 // already contains, then
 //   node scripts/generate-currency-table.mjs
-// packages/contracts/test/currency.test.ts checks the file is what this writes.
+// packages/contracts/test/currency.test.ts checks the file is what this writes (--check).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lib/settings.mjs';
@@ -54,6 +54,12 @@ ${lines.join('\n')}
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const table = currencyTable(fs.readFileSync(path.join(ROOT, SOURCE), 'utf8'));
+  if (process.argv.includes('--check')) {
+    // For the tests: exit 1 when the committed file is not what this script writes.
+    const stale = fs.readFileSync(path.join(ROOT, TARGET), 'utf8') !== render(table);
+    process.stdout.write(stale ? `${TARGET} is stale: run node scripts/generate-currency-table.mjs\n` : `${TARGET} is current\n`);
+    process.exit(stale ? 1 : 0);
+  }
   fs.writeFileSync(path.join(ROOT, TARGET), render(table));
   process.stdout.write(`wrote ${TARGET}: ${table.codes.length} currencies (List One of ${table.published})\n`);
 }
