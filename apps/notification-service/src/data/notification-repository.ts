@@ -57,7 +57,8 @@ export class KnexNotificationRepository implements NotificationRepository {
        on conflict do nothing
        returning id`,
       [
-        notification.eventId,
+        // A valid event may still carry an id the database cannot hold as given (a NUL).
+        storableText(notification.eventId),
         notification.paymentId,
         notification.orderReference,
         notification.recipient,

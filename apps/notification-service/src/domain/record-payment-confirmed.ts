@@ -5,7 +5,7 @@
 // table, never while the sidecar waits on this delivery. So no redelivery,
 // timeout or dead letter can send it twice or lose it.
 import { createHash } from 'node:crypto';
-import { isCleanText, PAYMENT_CONFIRMED_EVENT_TYPE, paymentConfirmedSchema } from '@orderflow/contracts';
+import { PAYMENT_CONFIRMED_EVENT_TYPE, paymentConfirmedSchema } from '@orderflow/contracts';
 import { fieldErrorsOf } from '@orderflow/service-kit';
 import { confirmationEmail } from './confirmation-email';
 import type { NotificationRepository } from './notification-repository';
@@ -31,10 +31,9 @@ export async function recordPaymentConfirmed(
   context: { traceParent?: string | undefined } = {},
 ): Promise<DeliveryOutcome> {
   const envelope = (typeof delivery === 'object' && delivery !== null ? delivery : {}) as Envelope;
-  // An event without a usable id (none, too long, or text the database cannot
-  // hold as given) still gets a stable one, so it is recorded once, never retried on a database error.
+  // An event without an id still gets a stable one, so its rejection is recorded once.
   const eventId =
-    typeof envelope.id === 'string' && envelope.id.length > 0 && envelope.id.length <= 200 && isCleanText(envelope.id)
+    typeof envelope.id === 'string' && envelope.id.length > 0 && envelope.id.length <= 200
       ? envelope.id
       : `sha256:${createHash('sha256').update(JSON.stringify(delivery ?? null)).digest('hex')}`;
 
