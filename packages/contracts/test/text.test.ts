@@ -6,6 +6,7 @@ import { paymentRequestSchema } from '../src/payment-request';
 import { CONTROL_CHARACTER_MESSAGE, ILL_FORMED_MESSAGE, isCleanText, textSchema } from '../src/text';
 import { traceparentOf } from '../src/trace-context';
 import { validatePaymentConfirmed } from '../../../test-support/event-schema';
+import { hostileText } from '../../../test-support/hostile-text';
 
 const customer = { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const paymentRequest = { orderReference: 'ORD-1', amount: '49.90', currency: 'EUR', paymentMethod: 'VISA', customer };
@@ -18,16 +19,6 @@ const paymentConfirmed = {
   customer,
   confirmedAt: '2026-11-25T10:00:00.000Z',
 };
-
-/** Strings as a hostile client writes them: lone surrogates, NUL, C0/C1 controls, line separators, and ordinary text between. */
-export const hostileText = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '\u0000', '\t', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009f', '\u2028', '\u2029'),
-    fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
-    fc.constantFrom('a', 'Z', '7', '.', '-', '@', 'é', '😀'),
-  ),
-  maxLength: 40,
-});
 
 const STRING_FIELDS = {
   PaymentRequest: ['orderReference', 'amount', 'currency', 'paymentMethod', 'customer.id', 'customer.firstName', 'customer.lastName', 'customer.email'],
