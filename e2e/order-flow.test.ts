@@ -78,7 +78,7 @@ describe('an order, end to end', () => {
 
   it('answers bad input through the sidecar with a 400 problem naming the fields, and records nothing', async () => {
     const customer = uniqueCustomer();
-    const bad = { ...order(customer), currency: 'XYZ', items: [{ productId: 'x', name: 'x', quantity: 0, unitPrice: '1.001' }] };
+    const bad = { ...order(customer), currency: 'XYZ', items: [{ productId: 'x', name: 'x', quantity: 0, unitPrice: '1.00001' }] }; // more digits than any currency has
     const response = await invoke('order-service', 'order-service', 'POST', 'orders', bad, asCustomer(customer.id));
 
     expect(response.status).toBe(400);

@@ -7,6 +7,7 @@ import { migrate } from '@orderflow/service-kit';
 import { ILL_FORMED_MESSAGE } from '@orderflow/contracts';
 import type { buildOrderApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
+import { orderServiceOpenApi } from '../../src/http/openapi';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
 import { asCustomer, buildTestOrderApp } from './order-test-app';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
@@ -189,6 +190,17 @@ describe('money in its currency', () => {
     expect(placed.body).toMatchObject({ amount: '49.90', items: [{ unitPrice: '49.90' }] });
     const read = await asAda().get(`/orders/${placed.body.reference}`);
     expect(read.body).toMatchObject({ amount: '49.90', items: [{ unitPrice: '49.90', lineTotal: '49.90' }] });
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('carries each unit price\'s digits per currency (an if/then per group of minor units)', () => {
+    const operation = orderServiceOpenApi.paths['/orders'] as { post: { requestBody: { content: Record<string, { schema: { allOf: object[] } }> } } };
+    const body = operation.post.requestBody.content['application/json']!.schema;
+    expect(body.allOf).toContainEqual({
+      if: { properties: { currency: { enum: expect.arrayContaining(['JPY', 'KRW', 'CLP']) } }, required: ['currency'] },
+      then: { properties: { items: { items: { properties: { unitPrice: { type: 'string', pattern: '^[1-9]\\d{0,8}$' } } } } } },
+    });
   });
 });
 
