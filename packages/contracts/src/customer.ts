@@ -20,9 +20,10 @@ export const customerIdSchema = textSchema({
 
 // zod's e-mail check follows the HTML spec's practical pattern: no spaces,
 // no CR/LF, no quoted local parts.
-export const emailSchema = textSchema({ maxLength: 254 })
-  .check(z.email('must be a valid e-mail address'))
-  .regex(/^(?![^@]{65})/, 'must have at most 64 characters before the @ (RFC 5321)');
+export const emailSchema = textSchema({
+  maxLength: 254,
+  pattern: { regex: /^(?![^@]{65})/, message: 'must have at most 64 characters before the @ (RFC 5321)' },
+}).check(z.email('must be a valid e-mail address'));
 
 export const customerSchema = z.strictObject({
   id: customerIdSchema,
