@@ -28,6 +28,9 @@ describe('contract fuzzing', () => {
         'run', `${appUrl(service)}/openapi.json`,
         '--header', `dapr-api-token: ${apiTokens(service).app}`,
         ...(service === 'order-service' ? ['--header', `Authorization: Bearer ${customerToken('fuzz-customer')}`] : []),
+        // An order's unit prices follow its currency's minor units (an if/then per group in the
+        // schema): drawing up to 100 items that all fit means discarding many draws. Allowed, not an error.
+        ...(service === 'order-service' ? ['--suppress-health-check', 'filter_too_much'] : []),
         '--checks', 'all',
         '--max-examples', EXAMPLES,
         '--seed', '20261125',

@@ -1,24 +1,28 @@
 import { z } from 'zod';
+import { ISO_4217_MINOR_UNITS } from './iso-4217';
 
-// ISO 4217 currency codes in use (the list ICU ships with Node.js 20, written out so
-// every service, and the published JSON Schema, agree on it whatever runtime reads it).
+export type CurrencyCode = keyof typeof ISO_4217_MINOR_UNITS;
+/** The fraction digits an amount may have: 0 (JPY), 2 (EUR), 3 (KWD) or 4 (CLF). */
+export type MinorUnits = (typeof ISO_4217_MINOR_UNITS)[CurrencyCode];
+
+/** The active ISO 4217 codes (iso-4217.ts, generated from the agency's list): withdrawn codes are refused. */
+export const CURRENCY_CODES = Object.keys(ISO_4217_MINOR_UNITS).sort() as [CurrencyCode, ...CurrencyCode[]];
+
 // An enum rather than a check in code, so the JSON Schema and OpenAPI documents list them.
-export const CURRENCY_CODES = [
-  'AED', 'AFN', 'ALL', 'AMD', 'ANG', 'AOA', 'ARS', 'AUD', 'AWG', 'AZN', 'BAM', 'BBD', 'BDT', 'BGN', 'BHD', 'BIF',
-  'BMD', 'BND', 'BOB', 'BRL', 'BSD', 'BTN', 'BWP', 'BYN', 'BZD', 'CAD', 'CDF', 'CHF', 'CLP', 'CNY', 'COP', 'CRC',
-  'CUC', 'CUP', 'CVE', 'CZK', 'DJF', 'DKK', 'DOP', 'DZD', 'EGP', 'ERN', 'ETB', 'EUR', 'FJD', 'FKP', 'GBP', 'GEL',
-  'GHS', 'GIP', 'GMD', 'GNF', 'GTQ', 'GYD', 'HKD', 'HNL', 'HRK', 'HTG', 'HUF', 'IDR', 'ILS', 'INR', 'IQD', 'IRR',
-  'ISK', 'JMD', 'JOD', 'JPY', 'KES', 'KGS', 'KHR', 'KMF', 'KPW', 'KRW', 'KWD', 'KYD', 'KZT', 'LAK', 'LBP', 'LKR',
-  'LRD', 'LSL', 'LYD', 'MAD', 'MDL', 'MGA', 'MKD', 'MMK', 'MNT', 'MOP', 'MRU', 'MUR', 'MVR', 'MWK', 'MXN', 'MYR',
-  'MZN', 'NAD', 'NGN', 'NIO', 'NOK', 'NPR', 'NZD', 'OMR', 'PAB', 'PEN', 'PGK', 'PHP', 'PKR', 'PLN', 'PYG', 'QAR',
-  'RON', 'RSD', 'RUB', 'RWF', 'SAR', 'SBD', 'SCR', 'SDG', 'SEK', 'SGD', 'SHP', 'SLE', 'SLL', 'SOS', 'SRD', 'SSP',
-  'STN', 'SVC', 'SYP', 'SZL', 'THB', 'TJS', 'TMT', 'TND', 'TOP', 'TRY', 'TTD', 'TWD', 'TZS', 'UAH', 'UGX', 'USD',
-  'UYU', 'UZS', 'VES', 'VND', 'VUV', 'WST', 'XAF', 'XCD', 'XCG', 'XDR', 'XOF', 'XPF', 'XSU', 'YER', 'ZAR', 'ZMW',
-  'ZWG', 'ZWL',
-] as const;
-
 export const currencySchema = z.enum(CURRENCY_CODES, {
-  error: () => 'is not an ISO 4217 currency code (three capital letters, like "EUR")',
+  error: () => 'is not an active ISO 4217 currency code (three capital letters, like "EUR")',
 });
 
-export type CurrencyCode = (typeof CURRENCY_CODES)[number];
+export function minorUnitsOf(currency: CurrencyCode): MinorUnits {
+  return ISO_4217_MINOR_UNITS[currency];
+}
+
+/** The most fraction digits any currency has (4: CLF, UYW): what the database columns hold. */
+export const MAX_MINOR_UNITS = Math.max(...Object.values(ISO_4217_MINOR_UNITS)) as MinorUnits;
+
+/** The codes grouped by their minor units, e.g. 0 → [JPY, KRW, ...]: one JSON Schema rule per group. */
+export function currenciesByMinorUnits(): Map<MinorUnits, CurrencyCode[]> {
+  const groups = new Map<MinorUnits, CurrencyCode[]>();
+  for (const code of CURRENCY_CODES) groups.set(minorUnitsOf(code), [...(groups.get(minorUnitsOf(code)) ?? []), code]);
+  return new Map([...groups.entries()].sort(([a], [b]) => a - b));
+}

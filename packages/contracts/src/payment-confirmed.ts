@@ -8,16 +8,18 @@ import { z } from 'zod';
 import { currencySchema } from './currency';
 import { customerSchema } from './customer';
 import { positiveMoneySchema } from './money';
-import { orderReferenceSchema, paymentMethodSchema } from './payment-request';
+import { orderReferenceSchema, paymentMethodSchema, withAmountInCurrency } from './payment-request';
+import { textSchema } from './text';
 
 export const PAYMENT_TOPIC = 'payment-topic';
 export const PAYMENT_CONFIRMED_EVENT_TYPE = 'payment.confirmed';
 /** Travels in the CloudEvent's `dataschema` attribute. */
 export const PAYMENT_CONFIRMED_DATASCHEMA = 'urn:orderflow:events:payment.confirmed:v1';
 
-export const paymentConfirmedSchema = z
-  .object({
-    paymentId: z.string().min(1),
+export const paymentConfirmedSchema = withAmountInCurrency(
+  z.object({
+    // A UUID in practice; bounded so that a consumer can store it (notification-service: varchar(64)).
+    paymentId: textSchema({ minLength: 1, maxLength: 64 }),
     orderReference: orderReferenceSchema,
     amount: positiveMoneySchema,
     currency: currencySchema,
@@ -25,12 +27,11 @@ export const paymentConfirmedSchema = z
     // Consumers must not reject a customer object that gains fields within v1.
     customer: customerSchema.loose(),
     confirmedAt: z.iso.datetime({ offset: true }),
-  })
-  .loose()
-  .meta({
+  }).loose(),
+).meta({
     $id: PAYMENT_CONFIRMED_DATASCHEMA,
     title: 'payment.confirmed v1',
     description: 'The data of the CloudEvent payment-service publishes on payment-topic once a payment is recorded.',
-  });
+});
 
 export type PaymentConfirmed = z.infer<typeof paymentConfirmedSchema>;

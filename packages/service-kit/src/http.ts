@@ -200,6 +200,8 @@ const problemResponses: ErrorRequestHandler = (error, req, res, _next) => {
 
 function asAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // Express could not decode a path parameter (%ED%A0%80 is a lone surrogate, %FF no UTF-8 at all).
+  if (error instanceof URIError) return new AppError('invalid_data', { detail: 'the path is not percent-encoded UTF-8', cause: error });
   const parserError = error as BodyParserError;
   switch (parserError?.type) {
     case 'entity.parse.failed':

@@ -27,12 +27,13 @@ interface NotificationRow {
 const MAX_ERROR_LENGTH = 2_000;
 
 /**
- * PostgreSQL text and jsonb cannot hold U+0000, and an event that can never be
- * processed may contain anything: NULs become U+FFFD before it is recorded, in
- * keys and values alike, so recording it cannot fail.
+ * PostgreSQL text and jsonb cannot hold U+0000 or a lone surrogate (jsonb
+ * refuses its \ud800 escape), and an event that can never be processed may
+ * contain anything: both become U+FFFD before it is recorded, in keys and
+ * values alike, so recording it cannot fail (and is not retried forever).
  */
 export function storableText(text: string): string {
-  return text.replaceAll('\u0000', '\uFFFD');
+  return text.toWellFormed().replaceAll('\u0000', '\uFFFD');
 }
 
 export function storableJson(value: unknown): unknown {
@@ -56,7 +57,8 @@ export class KnexNotificationRepository implements NotificationRepository {
        on conflict do nothing
        returning id`,
       [
-        notification.eventId,
+        // A valid event may still carry an id the database cannot hold as given (a NUL).
+        storableText(notification.eventId),
         notification.paymentId,
         notification.orderReference,
         notification.recipient,

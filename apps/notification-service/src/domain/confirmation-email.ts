@@ -1,6 +1,6 @@
 // The payment confirmation e-mail. Every value that came from a customer is
 // HTML-escaped: a customer named <script> gets their name shown, not run.
-import type { PaymentConfirmed } from '@orderflow/contracts';
+import { normaliseMoney, type PaymentConfirmed } from '@orderflow/contracts';
 import type { Email } from './notification';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -17,6 +17,7 @@ const PAYMENT_METHOD_NAMES: Record<PaymentConfirmed['paymentMethod'], string> = 
   BITCOIN: 'Bitcoin',
 };
 
+/** The amount with exactly its currency's digits: "1.234" KWD, "1000" JPY, "49.90" EUR (an event may say "49.9"). */
 export function confirmationEmail(payment: PaymentConfirmed): Email {
   const e = escapeHtml;
   const html = `<!doctype html>
@@ -26,7 +27,7 @@ export function confirmationEmail(payment: PaymentConfirmed): Email {
 <p>we have received your payment for order <strong>${e(payment.orderReference)}</strong>.</p>
 <table>
 <tr><td>Order</td><td><strong>${e(payment.orderReference)}</strong></td></tr>
-<tr><td>Amount</td><td><strong>${e(payment.amount)} ${e(payment.currency)}</strong></td></tr>
+<tr><td>Amount</td><td><strong>${e(normaliseMoney(payment.amount, payment.currency))} ${e(payment.currency)}</strong></td></tr>
 <tr><td>Paid with</td><td>${e(PAYMENT_METHOD_NAMES[payment.paymentMethod])}</td></tr>
 <tr><td>Payment</td><td>${e(payment.paymentId)}</td></tr>
 <tr><td>Confirmed at</td><td>${e(payment.confirmedAt)}</td></tr>

@@ -2,7 +2,8 @@
 // Subscription (components/subscription-payment-topic.yaml); the answer's
 // `status` tells the sidecar what to do with the message.
 import type { Router } from 'express';
-import { parseInput, traceHeaders } from '@orderflow/service-kit';
+import { traceparentOf } from '@orderflow/contracts';
+import { parseInput } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { recordPaymentConfirmed, type DeliveryOutcome } from '../domain/record-payment-confirmed';
 import type { NotificationRepository } from '../domain/notification-repository';
@@ -21,7 +22,7 @@ export function eventRoutes(deps: { notifications: NotificationRepository; metri
     router.post(PAYMENT_CONFIRMED_ROUTE, async (req, res) => {
       const delivery = parseInput(deliverySchema, req.body);
       // A database error throws: the answer is a 5xx, and the sidecar delivers again later (dapr/resiliency.yaml).
-      const outcome = await recordPaymentConfirmed(delivery, deps, { traceParent: traceHeaders(req).traceparent });
+      const outcome = await recordPaymentConfirmed(delivery, deps, { traceParent: traceparentOf(req.header('traceparent')) });
       if (outcome.kind === 'recorded') deps.emailOwed();
       const status = DAPR_STATUS[outcome.kind];
       deps.metrics.deliveries.inc({ verdict: status });

@@ -34,4 +34,13 @@ describe('the confirmation e-mail', () => {
   it('escapes the five HTML-significant characters', () => {
     expect(escapeHtml(`<>&"'`)).toBe('&lt;&gt;&amp;&quot;&#39;');
   });
+
+  it.each([
+    ['1.234', 'KWD', '1.234 KWD'],
+    ['1000', 'JPY', '1000 JPY'],
+    ['49.9', 'EUR', '49.90 EUR'],
+    ['0.5', 'CLF', '0.5000 CLF'],
+  ] as const)('shows %p %s with exactly the currency\'s digits: %p', (amount, currency, shown) => {
+    expect(confirmationEmail({ ...payment, amount, currency }).html).toContain(`<strong>${shown}</strong>`);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import type { CurrencyCode, PaymentMethod } from '@orderflow/contracts';
+import { storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
 import type { Order, OrderLine, OrderStatus } from '../domain/order';
 import type { OrderOutcome } from '../domain/order-outcome';
 import type {
@@ -270,22 +270,24 @@ export class KnexOrderRepository implements OrderRepository {
         rows.map((row) => row.id),
       )
       .orderBy(['order_id', 'line_number']);
+    const currencyOf = new Map(rows.map((row) => [row.id, row.currency.trim() as CurrencyCode]));
     const linesByOrder = new Map<string, OrderLine[]>();
     for (const line of lines) {
+      const currency = currencyOf.get(line.order_id)!;
       const list = linesByOrder.get(line.order_id) ?? [];
       list.push({
         productId: line.product_id,
         name: line.name,
         quantity: line.quantity,
-        unitPrice: line.unit_price,
-        lineTotal: line.line_total,
+        unitPrice: storedMoney(line.unit_price, currency),
+        lineTotal: storedMoney(line.line_total, currency),
       });
       linesByOrder.set(line.order_id, list);
     }
     return rows.map((row) => ({
       reference: row.reference,
       status: row.status,
-      amount: row.amount,
+      amount: storedMoney(row.amount, row.currency.trim() as CurrencyCode),
       currency: row.currency.trim() as CurrencyCode,
       paymentMethod: row.payment_method,
       paymentId: row.payment_id,

@@ -1,6 +1,6 @@
 // An order and the rules for building one from what the customer sent.
 import { randomBytes } from 'node:crypto';
-import { multiplyMoney, sumMoney, type CurrencyCode, type Customer, type PaymentMethod, type PaymentRequest } from '@orderflow/contracts';
+import { multiplyMoney, normaliseMoney, sumMoney, type CurrencyCode, type Customer, type PaymentMethod, type PaymentRequest } from '@orderflow/contracts';
 
 export const ORDER_STATUSES = ['PAYMENT_PENDING', 'PAID', 'PAYMENT_REJECTED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -50,13 +50,20 @@ export function newOrderReference(): string {
   return reference;
 }
 
-/** A new order, not yet paid, with its line totals and total computed exactly. */
+/** A new order, not yet paid, with its line totals and total computed exactly, in the currency's minor units. */
 export function createOrder(input: OrderInput, now: Date = new Date()): Order {
-  const items = input.items.map((item) => ({ ...item, lineTotal: multiplyMoney(item.unitPrice, item.quantity) }));
+  const items = input.items.map((item) => ({
+    ...item,
+    unitPrice: normaliseMoney(item.unitPrice, input.currency),
+    lineTotal: multiplyMoney(item.unitPrice, item.quantity, input.currency),
+  }));
   return {
     reference: newOrderReference(),
     status: 'PAYMENT_PENDING',
-    amount: sumMoney(items.map((item) => item.lineTotal)),
+    amount: sumMoney(
+      items.map((item) => item.lineTotal),
+      input.currency,
+    ),
     currency: input.currency,
     paymentMethod: input.paymentMethod,
     paymentId: null,

@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import type { CurrencyCode, PaymentMethod } from '@orderflow/contracts';
+import { storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
 import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
 import type { Outbox, PaymentRepository, PendingOutboxEvent, PublishReport } from '../domain/payment-repository';
 
@@ -34,11 +34,12 @@ function toRow(payment: Payment): PaymentRow {
 }
 
 function fromRow(row: PaymentRow): Payment {
+  const currency = row.currency.trim() as CurrencyCode;
   return {
     id: row.id,
     orderReference: row.order_reference,
-    amount: row.amount,
-    currency: row.currency.trim() as CurrencyCode,
+    amount: storedMoney(row.amount, currency),
+    currency,
     paymentMethod: row.payment_method,
     status: row.status,
     customer: {

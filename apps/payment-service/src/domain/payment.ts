@@ -49,7 +49,7 @@ export function newPayment(request: PaymentRequest, now: Date = new Date()): Pay
   return {
     id: randomUUID(),
     orderReference: request.orderReference,
-    amount: normaliseMoney(request.amount),
+    amount: normaliseMoney(request.amount, request.currency),
     currency: request.currency,
     paymentMethod: request.paymentMethod,
     status: 'CONFIRMED',
@@ -60,7 +60,7 @@ export function newPayment(request: PaymentRequest, now: Date = new Date()): Pay
 
 /** True when a retried request asks for exactly the payment already recorded. */
 export function isSameCharge(payment: Payment, request: PaymentRequest): boolean {
-  return payment.amount === normaliseMoney(request.amount) && payment.currency === request.currency;
+  return payment.currency === request.currency && payment.amount === normaliseMoney(request.amount, request.currency);
 }
 
 export function paymentConfirmedEvent(payment: Payment, traceparent?: string): OutboxEvent {

@@ -1,4 +1,4 @@
-import { orderReferenceSchema, paymentRequestSchema, type paymentSchema } from '@orderflow/contracts';
+import { orderReferenceSchema, paymentRequestSchema, traceparentOf, type paymentSchema } from '@orderflow/contracts';
 import { AppError, parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
 import { z } from 'zod';
@@ -36,7 +36,7 @@ export function paymentRoutes(deps: PaymentRouteDeps) {
       const request = parseInput(paymentRequestSchema, req.body);
       let recorded;
       try {
-        recorded = await recordPayment(request, deps.payments, { traceparent: req.header('traceparent') });
+        recorded = await recordPayment(request, deps.payments, { traceparent: traceparentOf(req.header('traceparent')) });
       } catch (error) {
         if (error instanceof AppError && error.kind === 'conflict') deps.metrics.paymentsRecorded.inc({ result: 'conflict' });
         throw error;
