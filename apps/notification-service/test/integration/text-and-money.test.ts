@@ -83,16 +83,18 @@ describe('an event with text that is not well-formed', () => {
     expect(row.last_error).toContain('data.customer.firstName is not well-formed Unicode');
   });
 
+  const countOwed = async () =>
+    Number((await database.db('notifications').whereNot({ status: 'REJECTED' }).count({ n: '*' }).first())?.n ?? 0);
+
   it('when any field or the event id holds arbitrary text, then the answer is never 5xx, and an event refused is dropped and owes no e-mail', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...DATA_FIELDS, 'id'), hostileText, async (field, text) => {
         const event = field === 'id' ? { ...delivery(), id: text } : withField(delivery(), field, text);
+        // Counted over the whole table: the text under test may be no valid query parameter itself (a NUL).
+        const owedBefore = await countOwed();
         const response = await deliver(event);
         expect(response.status).toBe(200);
-        if (response.body.status === 'DROP') {
-          const owed = await database.db('notifications').where({ order_reference: event.data.orderReference }).whereNot({ status: 'REJECTED' });
-          expect(owed).toEqual([]);
-        }
+        if (response.body.status === 'DROP') expect(await countOwed()).toBe(owedBefore);
       }),
       { numRuns: 150 },
     );

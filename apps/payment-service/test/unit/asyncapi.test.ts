@@ -62,7 +62,14 @@ describe("payment-service's AsyncAPI document", () => {
     expect(validate(event)).toEqual([]);
     expect(validate({ ...event, traceparent: undefined, traceid: undefined, tracestate: undefined })).toEqual([]);
 
-    expect(validate({ ...event, data: { ...(event.data as object), amount: 12.5 } })).toEqual([expect.stringMatching(/^\/data\/amount/)]);
+    // A number where a decimal string belongs: the amount is named (the per-currency if/then may add its own line).
+    const numeric = validate({ ...event, data: { ...(event.data as object), amount: 12.5 } });
+    expect(numeric).toContainEqual(expect.stringMatching(/^\/data\/amount/));
+    expect(numeric.every((error) => error.startsWith('/data'))).toBe(true);
+    // More fraction digits than the currency has (JPY has none): the schema carries the currency's precision.
+    const yen = validate({ ...event, data: { ...(event.data as object), currency: 'JPY', amount: '10.50' } });
+    expect(yen).toContainEqual(expect.stringMatching(/^\/data\/amount/));
+    expect(validate({ ...event, data: { ...(event.data as object), currency: 'KWD', amount: '1.234' } })).toEqual([]);
     expect(validate({ ...event, type: 'payment.refunded' })).toEqual([expect.stringMatching(/^\/type/)]);
     const { id: _id, ...withoutId } = event;
     expect(validate(withoutId)).toEqual([expect.stringMatching(/id/)]);
