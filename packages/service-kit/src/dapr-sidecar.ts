@@ -62,7 +62,8 @@ export class DaprSidecar {
       communicationProtocol: CommunicationProtocolEnum.HTTP,
       isKeepAlive: true,
       ...(options.apiToken ? { daprApiToken: options.apiToken } : {}),
-      logger: { level: LogLevel.Info, service: sdkLogTo(options.logger) },
+      // Warnings and errors only: start-up is logged once, by startHttpService.
+      logger: { level: LogLevel.Warn, service: sdkLogTo(options.logger) },
     });
     this.sdkHttp = this.dapr.daprClient as HTTPClient;
   }
