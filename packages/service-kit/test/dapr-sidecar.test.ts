@@ -103,6 +103,16 @@ describe('output binding', () => {
     expect(call?.body).toEqual({ operation: 'create', data: '<p>hi</p>', metadata: { emailTo: 'a@example.com' } });
   });
 
+  it('names a refused connection in the cause, so the caller knows the send never started', async () => {
+    const other = await startStubSidecar();
+    const gone = new DaprSidecar({ host: '127.0.0.1', port: other.port });
+    await other.close();
+    const failure = await gone.sendToBinding('email', { operation: 'create', data: '', metadata: {} }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SidecarUnreachable);
+    expect(((failure as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+    await gone.close();
+  });
+
   it('closes the connection when the caller abandons the send, so the sidecar cancels it', async () => {
     let connectionClosed!: () => void;
     const closed = new Promise<void>((resolve) => (connectionClosed = resolve));
