@@ -31,6 +31,11 @@ export async function startStubSidecar(handler: StubHandler = () => ({ status: 2
   let current = handler;
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
+    // Dapr's SDK asks for the metadata before its first call (DaprSidecar.waitUntilReady): answered, never recorded.
+    if (req.method === 'GET' && req.url === '/v1.0/metadata') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'stub-sidecar' }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {

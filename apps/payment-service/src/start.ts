@@ -1,4 +1,4 @@
-// payment-service: config → database (migrated) → outbox relay → app → listen.
+// payment-service: config → database (migrated) → app → listen → outbox relay (once the sidecar answers).
 // SIGTERM: stop taking requests, let the relay finish its batch, exit.
 import { BackgroundLoop, startHttpService } from '@orderflow/service-kit';
 import { buildPaymentApp } from './app';
@@ -27,7 +27,6 @@ startHttpService({
       },
       logger,
     );
-    relay.start();
     const app = buildPaymentApp({
       db,
       payments,
@@ -37,6 +36,6 @@ startHttpService({
       bodyLimit: config.BODY_LIMIT,
       appApiToken: config.APP_API_TOKEN,
     });
-    return { app, stopBackgroundWork: () => relay.stop() };
+    return { app, started: () => relay.start(), stopBackgroundWork: () => relay.stop() };
   },
 });

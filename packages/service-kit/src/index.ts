@@ -1,4 +1,5 @@
 export * from './config';
+export * from './dapr-sidecar';
 export * from './database';
 export * from './errors';
 export * from './http';
@@ -6,6 +7,5 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './openapi';
-export * from './sidecar';
 export * from './service';
 export * from './validation';

@@ -1,5 +1,6 @@
 // How every service starts and stops: config → logger → database (migrated) →
-// sidecar client → the service's own wiring → listen; on SIGTERM: stop taking
+// sidecar (Dapr's SDK) → the service's own wiring → listen → the sidecar
+// answers → background work starts; on SIGTERM: stop taking
 // requests, let in-flight ones finish, stop the service's background work,
 // close the database pool. No app starts without its APP_API_TOKEN: the port its
 // sidecar calls answers nobody else.
@@ -8,7 +9,7 @@ import { ConfigError } from './config';
 import { createDatabase, migrate, type Knex, type Migration } from './database';
 import { closeServer, listen, runService } from './lifecycle';
 import { createLogger, type Logger } from './logger';
-import { SidecarClient } from './sidecar';
+import { DaprSidecar } from './dapr-sidecar';
 
 /** The settings every service has (commonEnv in config.ts). */
 export interface CommonConfig {
@@ -29,7 +30,7 @@ export interface ServiceRuntime<C> {
   config: C;
   logger: Logger;
   db: Knex;
-  sidecar: SidecarClient;
+  sidecar: DaprSidecar;
 }
 
 export interface ServiceWiring {
@@ -40,7 +41,7 @@ export interface ServiceWiring {
    * public API behind an Ingress): it serves only what it is built with.
    */
   publicListener?: { app: express.Express; host: string; port: number } | undefined;
-  /** Starts the service's background work, once the app is listening. */
+  /** Starts the service's background work, once the app is listening and its sidecar answers. */
   started?: () => void;
   /** Stops the service's background work; called after the server stopped taking requests. */
   stopBackgroundWork?: () => Promise<void>;
@@ -77,18 +78,22 @@ export function startHttpService<C extends CommonConfig>(options: {
         const applied = await migrate(db, options.migrations);
         if (applied.length) logger.info({ applied }, 'migrations applied');
       }
-      const sidecar = new SidecarClient({ host: config.DAPR_HOST, port: config.DAPR_HTTP_PORT, apiToken: config.DAPR_API_TOKEN });
+      const sidecar = new DaprSidecar({ host: config.DAPR_HOST, port: config.DAPR_HTTP_PORT, apiToken: config.DAPR_API_TOKEN, logger });
       const wiring = await options.wire({ config, logger, db, sidecar });
       const server = await listen(wiring.app, config.APP_HOST, config.APP_PORT);
       logger.info({ host: config.APP_HOST, port: config.APP_PORT, sidecar: sidecar.baseUrl }, `${options.service} listening`);
       const { publicListener } = wiring;
       const publicServer = publicListener && (await listen(publicListener.app, publicListener.host, publicListener.port));
       if (publicListener) logger.info({ host: publicListener.host, port: publicListener.port }, `${options.service} public API listening`);
+      // Listening first: the sidecar may wait for the app before it answers. Not answering in 30 s ends
+      // start-up (the supervisor restarts us): until one wait succeeded, the SDK would hold every call 30 s.
+      await sidecar.waitUntilReady();
+      logger.info({ sidecar: sidecar.baseUrl }, 'sidecar ready');
       wiring.started?.();
       return async () => {
         await Promise.all([closeServer(server), publicServer && closeServer(publicServer)]);
         await wiring.stopBackgroundWork?.();
-        sidecar.close();
+        await sidecar.close();
         await db.destroy();
       };
     },

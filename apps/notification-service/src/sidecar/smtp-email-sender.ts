@@ -3,7 +3,7 @@
 // never here. One call is one attempt: the sidecar retries nothing (a retry
 // layered on a send whose outcome is unknown is how e-mails went out twice);
 // the dispatcher decides whether and when to try again.
-import { describeSidecarAnswer, SidecarUnreachable, type SidecarClient } from '@orderflow/service-kit';
+import { describeSidecarAnswer, SidecarUnreachable, type DaprSidecar } from '@orderflow/service-kit';
 import { EmailNotSent, type EmailSender, type SendOptions } from '../domain/email-sender';
 import type { Email } from '../domain/notification';
 import { classifySmtpFailure } from './smtp-failure';
@@ -21,23 +21,25 @@ export interface DaprSmtpEmailSenderOptions {
 
 export class DaprSmtpEmailSender implements EmailSender {
   constructor(
-    private readonly sidecar: SidecarClient,
+    private readonly sidecar: DaprSidecar,
     private readonly options: DaprSmtpEmailSenderOptions,
   ) {}
 
   async send(email: Email, options: SendOptions): Promise<void> {
-    let response;
+    let answer;
     try {
-      response = await this.sidecar.invokeBinding(
+      answer = await this.sidecar.sendToBinding(
         this.options.bindingName,
-        'create',
-        email.html,
-        // Every field on every request: Dapr's stock binding keeps request metadata between requests.
         {
-          emailFrom: this.options.from,
-          emailTo: email.to,
-          subject: email.subject,
-          completeBefore: options.completeBefore.toISOString(),
+          operation: 'create',
+          data: email.html,
+          // Every field on every request: Dapr's stock binding keeps request metadata between requests.
+          metadata: {
+            emailFrom: this.options.from,
+            emailTo: email.to,
+            subject: email.subject,
+            completeBefore: options.completeBefore.toISOString(),
+          },
         },
         { headers: { traceparent: options.traceParent }, timeoutMs: this.options.callTimeoutMs, signal: options.signal },
       );
@@ -47,12 +49,12 @@ export class DaprSmtpEmailSender implements EmailSender {
       const refused = (error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
       throw new EmailNotSent(error.message, refused ? 'not-sent' : 'unknown', 'sidecar', false);
     }
-    if (response.status >= 200 && response.status < 300) return;
-    const answer = describeSidecarAnswer(response);
-    const failure = classifySmtpFailure(answer);
-    if (failure) throw new EmailNotSent(answer, failure.certainty, failure.failureClass, failure.permanent);
+    if (answer.ok) return;
+    const described = describeSidecarAnswer(answer);
+    const failure = classifySmtpFailure(described);
+    if (failure) throw new EmailNotSent(described, failure.certainty, failure.failureClass, failure.permanent);
     // Not our binding's words: the sidecar refused the request itself (4xx: it never reached the binding),
     // or failed around it (5xx: a timeout, a crash) with the send's fate unknown.
-    throw new EmailNotSent(answer, response.status < 500 ? 'not-sent' : 'unknown', 'sidecar', false);
+    throw new EmailNotSent(described, answer.status < 500 ? 'not-sent' : 'unknown', 'sidecar', false);
   }
 }

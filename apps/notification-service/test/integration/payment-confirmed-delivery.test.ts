@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { notificationServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
-import { SidecarClient } from '@orderflow/service-kit';
+import { DaprSidecar } from '@orderflow/service-kit';
 import { buildNotificationApp } from '../../src/app';
 import type { DispatchOptions } from '../../src/domain/dispatch-emails';
 import { migrations } from '../../src/data/migrations';
@@ -42,7 +42,7 @@ function delivery(overrides: { data?: object; id?: string } = {}) {
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
-let client: SidecarClient;
+let client: DaprSidecar;
 let built: ReturnType<typeof buildNotificationApp>;
 let app: ReturnType<typeof buildNotificationApp>['app'];
 
@@ -64,14 +64,14 @@ function buildApp(dispatch: Partial<DispatchOptions> = {}) {
 beforeAll(async () => {
   database = await createTestDatabase('notification-service', migrations);
   sidecar = await startStubSidecar(() => ({ status: 204 }));
-  client = new SidecarClient({ host: '127.0.0.1', port: sidecar.port });
+  client = new DaprSidecar({ host: '127.0.0.1', port: sidecar.port });
   built = buildApp();
   app = built.app;
 });
 
 afterAll(async () => {
   await built.dispatcher.stop(1_000);
-  client.close();
+  await client.close();
   await sidecar.close();
   await database.drop();
 });

@@ -2,7 +2,7 @@
 // client, a stub sidecar standing in for payment-service, and requests made
 // the way its own sidecar relays them (with the app token).
 import request from 'supertest';
-import { SidecarClient, type Knex } from '@orderflow/service-kit';
+import { DaprSidecar, type Knex } from '@orderflow/service-kit';
 import type express from 'express';
 import { buildOrderApp, buildOrderApps, type OrderAppDeps } from '../../src/app';
 import { InvalidToken } from '../../src/auth/customer-token-verifier';
@@ -15,7 +15,7 @@ export const TEST_APP_TOKEN = 'test-app-token-0123456789';
 export const TRUSTED_SERVICE = 'python-client';
 
 export function paymentClientFor(sidecarPort: number, timeoutMs = 1_000) {
-  return new DaprPaymentClient(new SidecarClient({ host: '127.0.0.1', port: sidecarPort }), {
+  return new DaprPaymentClient(new DaprSidecar({ host: '127.0.0.1', port: sidecarPort }), {
     appId: 'payment-service',
     timeoutMs,
     logger: testLogger,

@@ -1,23 +1,21 @@
 // Publishes outbox events through our sidecar's pub/sub API. Which broker sits
 // behind the component (Kafka here) is the sidecar's business.
-import { describeSidecarAnswer, type SidecarClient } from '@orderflow/service-kit';
+import { describeSidecarAnswer, type DaprSidecar } from '@orderflow/service-kit';
 import type { OutboxEvent } from '../domain/payment';
 import type { EventPublisher } from '../domain/relay-outbox';
 
 export class DaprEventPublisher implements EventPublisher {
   constructor(
-    private readonly sidecar: SidecarClient,
+    private readonly sidecar: DaprSidecar,
     private readonly pubsubName: string,
   ) {}
 
   async publish(event: OutboxEvent): Promise<void> {
-    const response = await this.sidecar.publishCloudEvent(this.pubsubName, event.topic, event.cloudEvent, {
+    const answer = await this.sidecar.publishCloudEvent(this.pubsubName, event.topic, event.cloudEvent, {
       partitionKey: event.partitionKey,
       // The sidecar writes it into the CloudEvent: the subscriber's delivery continues the order's trace.
       headers: { traceparent: event.traceparent },
     });
-    if (response.status < 200 || response.status >= 300) {
-      throw new Error(`publish to ${event.topic} refused: ${describeSidecarAnswer(response)}`);
-    }
+    if (!answer.ok) throw new Error(`publish to ${event.topic} refused: ${describeSidecarAnswer(answer)}`);
   }
 }

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { paymentServiceAsyncApi } from '../../src/http/asyncapi';
 import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
-import { SidecarClient } from '@orderflow/service-kit';
+import { DaprSidecar } from '@orderflow/service-kit';
 import { buildPaymentApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
 import { KnexPaymentRepository } from '../../src/data/payment-repository';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   database = await createTestDatabase('payment-service', migrations);
   sidecar = await startStubSidecar(() => ({ status: 204 }));
   payments = new KnexPaymentRepository(database.db);
-  publisher = new DaprEventPublisher(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
+  publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
   app = buildPaymentApp({
     db: database.db,
     payments,
@@ -211,7 +211,7 @@ describe('the outbox relay', () => {
     expect(response.status).toBe(201);
     expect(await relayOutbox(payments, publisher, 10)).toBe(0);
     sidecar = await startStubSidecar(() => ({ status: 204 }));
-    publisher = new DaprEventPublisher(new SidecarClient({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
+    publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
     expect(await relayOutbox(payments, publisher, 10)).toBe(1);
   });
 });
