@@ -27,7 +27,11 @@ export function listen(app: express.Express, host: string, port: number): Promis
  * Node's own answer.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (socket.writable && (socket as Socket).bytesWritten === 0) {
+  // Node's own rule (lib/_http_server.js): answer unless a response already began on this socket. Not
+  // `bytesWritten === 0`: on a kept-alive connection (the sidecar's, a proxy's) earlier answers were written,
+  // and the refusal must still get its answer, else the caller sees a reset (a 502 or ERR_DIRECT_INVOKE).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     const sizeProblem = SIZE_PROBLEMS[error.code ?? ''];
     socket.write(sizeProblem ? problemResponse(sizeProblem) : (NODE_ANSWERS[error.code ?? ''] ?? NODE_ANSWERS.default));
   }

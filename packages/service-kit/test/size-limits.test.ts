@@ -69,6 +69,30 @@ describe('the body limit', () => {
 });
 
 describe('the header limit', () => {
+  it('when a kept-alive connection already carried an answer, then headers over the limit on it are still answered 431 problem+json', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      let text = '';
+      let sentSecond = false;
+      socket.setEncoding('utf8');
+      socket.on('data', (part: string) => {
+        text += part;
+        // The first answer is complete: send the oversized request on the same connection.
+        if (!sentSecond && text.includes('{"got":')) {
+          sentSecond = true;
+          socket.write(`POST /things HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(http.maxHeaderSize)}\r\n\r\n`);
+        }
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    });
+    const answers = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 201 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 431 /);
+    expect(answers[1]).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+  });
+
   it("when the headers are over Node's limit, then it answers 431 problem+json naming the limit, before any route", async () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({ host: '127.0.0.1', port });
