@@ -177,12 +177,29 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (!hasBody) return next();
   if (chunked && req.header('content-type') === undefined) return next();
   if (req.is(JSON_TYPES)) return next();
-  next(
-    new AppError('unsupported_media_type', {
-      detail: `send the body as application/json (got ${req.header('content-type') ?? 'no content type'})`,
-    }),
-  );
+  const refusal = new AppError('unsupported_media_type', {
+    detail: `send the body as application/json (got ${req.header('content-type') ?? 'no content type'})`,
+  });
+  if (!chunked) return next(refusal);
+  // daprd forwards a request without a body chunked when it cannot tell in time that none follows
+  // (a GET under load): look before refusing. The first byte decides; a body is refused unread past it.
+  void endsEmpty(req).then((empty) => next(empty ? undefined : refusal));
 };
+
+/** Whether a chunked request ends without a byte of body (it consumes at most the first chunk). */
+function endsEmpty(req: Request): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (empty: boolean) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      if (!empty) req.pause();
+      resolve(empty);
+    };
+    const onData = (chunk: Buffer) => chunk.length > 0 && settle(false);
+    const onEnd = () => settle(true);
+    const onError = () => settle(false);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
 
 interface BodyParserError extends Error {
   type?: string;
