@@ -44,9 +44,8 @@ export class DaprSidecar {
   private readonly apiToken: string | undefined;
   private readonly timeoutMs: number;
   /**
-   * For the binding call only (see sendToBinding). Idle connections are dropped
-   * after 5 s, before daprd closes them at 10 s (its ReadHeaderTimeout), so a
-   * call never goes out on a connection daprd is closing.
+   * For our own calls only (sendToBinding, the readiness poll). Idle connections are dropped
+   * after 5 s: few calls go this way, and an idle socket helps no one.
    */
   private readonly bindingAgent = new http.Agent({ keepAlive: true, timeout: 5_000 });
 
@@ -69,12 +68,50 @@ export class DaprSidecar {
   }
 
   /**
-   * Resolves once the sidecar answers (the SDK polls its metadata API every
-   * 0.5 s, for 30 s at most, then rejects). Every SDK call waits like this
-   * until one wait succeeded, so a service waits once, at start-up.
+   * Resolves once the sidecar answers; never gives up. Our own poll (each try
+   * bounded by `attemptTimeoutMs`), then the SDK's start(), which then returns at
+   * once: left to itself the SDK gives up after 30 s and bounds no single try, so
+   * a sidecar that comes up late (a slow image pull) or a try that hangs would
+   * end or stall start-up. `onStillWaiting` hears every `reportEveryMs`.
    */
-  async waitUntilReady(): Promise<void> {
-    await this.dapr.start();
+  async waitUntilReady(
+    options: { pollMs?: number; attemptTimeoutMs?: number; reportEveryMs?: number; onStillWaiting?: (waitedMs: number) => void } = {},
+  ): Promise<void> {
+    const { pollMs = 500, attemptTimeoutMs = 2_000, reportEveryMs = 30_000, onStillWaiting } = options;
+    const began = Date.now();
+    let reported = began;
+    for (;;) {
+      if (await this.answers('/v1.0/metadata', attemptTimeoutMs)) {
+        try {
+          await withDeadline(this.dapr.start(), attemptTimeoutMs + pollMs);
+          return;
+        } catch {
+          // Gone again between the two: keep waiting.
+        }
+      }
+      if (Date.now() - reported >= reportEveryMs) {
+        reported = Date.now();
+        onStillWaiting?.(reported - began);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Whether the sidecar answers GET `path` with a 2xx within `timeoutMs`. */
+  private answers(path: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const headers: Record<string, string> = this.apiToken ? { 'dapr-api-token': this.apiToken } : {};
+      const request = http.request(
+        { host: this.host, port: this.port, method: 'GET', path, headers, agent: this.bindingAgent, signal: AbortSignal.timeout(timeoutMs) },
+        (answer) => {
+          answer.resume();
+          answer.on('end', () => resolve((answer.statusCode ?? 0) >= 200 && (answer.statusCode ?? 0) < 300));
+          answer.on('error', () => resolve(false));
+        },
+      );
+      request.on('error', () => resolve(false));
+      request.end();
+    });
   }
 
   /** Closes the idle connections (on shutdown, so none holds the process open). */
@@ -188,7 +225,9 @@ export class DaprSidecar {
 
 /**
  * The SDK takes no per-call timeout or signal: the call is raced against a
- * timer. What it left running ends with the sidecar's own (shorter) timeout.
+ * timer, and what it leaves running runs on in the sidecar. So a caller's
+ * deadline must outlast the sidecar's own policy for the call (see the
+ * publisher's PUBLISH_DEADLINE_MS and its test).
  */
 function withDeadline<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

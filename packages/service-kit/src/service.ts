@@ -85,9 +85,11 @@ export function startHttpService<C extends CommonConfig>(options: {
       const { publicListener } = wiring;
       const publicServer = publicListener && (await listen(publicListener.app, publicListener.host, publicListener.port));
       if (publicListener) logger.info({ host: publicListener.host, port: publicListener.port }, `${options.service} public API listening`);
-      // Listening first: the sidecar may wait for the app before it answers. Not answering in 30 s ends
-      // start-up (the supervisor restarts us): until one wait succeeded, the SDK would hold every call 30 s.
-      await sidecar.waitUntilReady();
+      // Listening first: the sidecar may wait for the app before it answers. Background work waits for the
+      // sidecar, however long it takes (the public API serves reads from the database meanwhile).
+      await sidecar.waitUntilReady({
+        onStillWaiting: (waitedMs) => logger.warn({ sidecar: sidecar.baseUrl, waitedMs }, 'the Dapr sidecar does not answer yet; still waiting'),
+      });
       logger.info({ sidecar: sidecar.baseUrl }, 'sidecar ready');
       wiring.started?.();
       return async () => {

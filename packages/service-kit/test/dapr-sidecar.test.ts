@@ -23,6 +23,40 @@ beforeEach(() => {
   stub.requests.length = 0;
 });
 
+describe('waiting for the sidecar at start-up', () => {
+  it('outwaits a sidecar that comes up late and one whose first answers hang, reporting while it waits, and never gives up', async () => {
+    // A port nobody listens on yet: the sidecar is not up.
+    const reserve = http.createServer();
+    await new Promise<void>((resolve) => reserve.listen(0, '127.0.0.1', resolve));
+    const port = (reserve.address() as AddressInfo).port;
+    await new Promise((resolve) => reserve.close(resolve));
+
+    const late = new DaprSidecar({ host: '127.0.0.1', port });
+    const waited: number[] = [];
+    let ready = false;
+    const waiting = late
+      .waitUntilReady({ pollMs: 50, attemptTimeoutMs: 200, reportEveryMs: 300, onStillWaiting: (ms) => waited.push(ms) })
+      .then(() => (ready = true));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(ready).toBe(false);
+
+    // Up, but its first answers hang (a sidecar still loading its components): each try is cut short.
+    let hung = 0;
+    const server = http.createServer((req, res) => {
+      if (hung < 3) return void (hung += 1);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"late"}');
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await waiting;
+    expect(ready).toBe(true);
+    expect(hung).toBe(3);
+    expect(waited.length).toBeGreaterThan(0);
+    await late.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
+
 describe('service invocation', () => {
   it('posts the body as JSON to the app, with the token and the trace headers, and hands back what the callee answered', async () => {
     stub.answerWith(() => ({ status: 201, body: { id: 'pay-1' } }));
