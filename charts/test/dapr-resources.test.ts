@@ -211,6 +211,14 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
       expect(config.spec.httpPipeline).toEqual({ handlers: [{ name: 'body-limit', type: 'middleware.http.bodylimit' }] });
     }
   });
+
+  it('runs every sidecar on the daprd image dapr.sidecarImage names, and on the injector\'s default when it names none', () => {
+    const chosen = render(VALUE_SETS.default, { 'dapr.sidecarImage': 'registry.example/orderflow/daprd:1.18.2-orderflow' });
+    for (const id of SERVICES) {
+      expect(deploymentOf(chosen, id).spec.template.metadata.annotations['dapr.io/sidecar-image']).toBe('registry.example/orderflow/daprd:1.18.2-orderflow');
+      expect(deploymentOf(rendering(), id).spec.template.metadata.annotations).not.toHaveProperty('dapr.io/sidecar-image');
+    }
+  });
 });
 
 describe('the Dapr resources', () => {
