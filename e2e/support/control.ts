@@ -7,11 +7,15 @@ export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
  * reply of the server held `delayMs`; with `endOfData: false` not the reply to
  * a message's final ".".
  */
-export type SmtpFaultMode =
+export type SmtpFaultMode = (
   | { mode: 'pass' }
   | { mode: 'delay'; delayMs: number; endOfData?: boolean }
   | { mode: 'refuse-auth' }
-  | { mode: 'refuse-recipient'; recipient: string };
+  | { mode: 'refuse-recipient'; recipient: string }
+) & {
+  /** Hold back each message's final "." from the server until a mode without it is set. */
+  holdEndOfData?: boolean;
+};
 
 export interface ProcessInfo {
   name: string;
@@ -38,6 +42,11 @@ export interface SmtpProxyStatus {
   openConnections: number;
   /** Connections between MAIL FROM and the reply to the message's final ".": sends under way. */
   transactionsInFlight: number;
+  holdEndOfData: boolean;
+  /** Messages whose final "." the proxy holds back (holdEndOfData). */
+  endOfDataHeld: number;
+  /** When (ms since the epoch) a reply to a final "." last reached a client; 0 if never. */
+  lastEndOfDataReplyAt: number;
   connections: number;
   authRefused: number;
   recipientsRefused: number;

@@ -14,7 +14,7 @@
 //   POST /instances         { service }        { name, ports } once ready
 //   POST /instances/stop    { name, signal? }
 //   GET  /smtp                              the proxy's mode and counters
-//   PUT  /smtp              { mode, delayMs?, recipient? } pass | delay | refuse-auth | refuse-recipient
+//   PUT  /smtp              { mode, delayMs?, endOfData?, recipient?, holdEndOfData? } pass | delay | refuse-auth | refuse-recipient
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { findProcess, listProcesses } from './processes.mjs';

@@ -18,6 +18,14 @@
 //                 whose password was rotated does; the connections open when
 //                 the mode is entered are dropped, as when that server restarts
 //
+// In any mode, `holdEndOfData: true` holds back each message's final "." (and
+// whatever the client sends after it) until the flag is cleared: the server has
+// not taken the message yet. A drill kills a client then, certain that none of
+// its sends was taken (the one window no design closes, the server's reply to
+// "." lost with its client, is staged by its own test instead); a client that
+// lives on gets its "." through when the hold ends. `lastEndOfDataReplyAt` says
+// when a reply to a "." last reached a client.
+//
 // Lines of a message (between DATA's 354 and the lone ".") are never taken
 // for commands. Node built-ins only, as every script of the launcher.
 import net from 'node:net';
@@ -30,7 +38,8 @@ export const AUTH_REFUSED = '535 5.7.8 Authentication credentials invalid\r\n';
  * 127.0.0.1:`upstreamPort`. Returns { port, setMode, status, close }.
  */
 export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.0.0.1' }) {
-  let mode = { mode: 'pass', delayMs: 0, endOfData: true };
+  let mode = { mode: 'pass', delayMs: 0, endOfData: true, holdEndOfData: false };
+  let lastEndOfDataReplyAt = 0;
   const sessions = new Set();
   const counts = { connections: 0, authRefused: 0, recipientsRefused: 0, repliesDelayed: 0, dropped: 0 };
 
@@ -51,6 +60,8 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       lineForwarded: false,
       serverBuffer: '',
       releaseAt: 0,
+      /** The message's final "." and what followed it, held back while mode.holdEndOfData. */
+      heldEndOfData: undefined,
     };
     sessions.add(session);
     const close = () => {
@@ -68,24 +79,30 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
     });
 
     upstream.on('data', (chunk) => {
-      const spared = session.awaitingEndOfData && !mode.endOfData;
+      const awaitingEndOfData = session.awaitingEndOfData;
+      const spared = awaitingEndOfData && !mode.endOfData;
       watchReplies(session, chunk.toString('latin1'));
+      const endOfDataReplied = awaitingEndOfData && !session.awaitingEndOfData;
       const delayMs = mode.mode === 'delay' && !spared ? mode.delayMs : 0;
       // Replies keep their order: none overtakes one still held.
       const releaseAt = Math.max(Date.now() + delayMs, session.releaseAt);
       session.releaseAt = releaseAt;
       const wait = releaseAt - Date.now();
-      if (wait <= 0) {
-        if (!client.destroyed) client.write(chunk);
-        return;
-      }
+      const deliver = () => {
+        if (client.destroyed) return;
+        client.write(chunk);
+        if (endOfDataReplied) lastEndOfDataReplyAt = Date.now();
+      };
+      if (wait <= 0) return deliver();
       counts.repliesDelayed += 1;
-      setTimeout(() => {
-        if (!client.destroyed) client.write(chunk);
-      }, wait);
+      setTimeout(deliver, wait);
     });
 
     client.on('data', (chunk) => {
+      if (session.heldEndOfData !== undefined) {
+        session.heldEndOfData += chunk.toString('latin1');
+        return;
+      }
       const forward = filterClientLines(session, chunk.toString('latin1'));
       if (forward.length > 0 && !upstream.destroyed) upstream.write(Buffer.from(forward, 'latin1'));
     });
@@ -126,7 +143,8 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       if (session.lineForwarded) {
         forward += piece;
       } else if (!complete) {
-        if ((mode.mode === 'refuse-auth' || mode.mode === 'refuse-recipient') && !session.inData) {
+        const mayBeEndOfData = session.inData && mode.holdEndOfData && (session.held + piece === '.' || session.held + piece === '.\r');
+        if (((mode.mode === 'refuse-auth' || mode.mode === 'refuse-recipient') && !session.inData) || mayBeEndOfData) {
           session.held += piece;
         } else {
           forward += session.held + piece;
@@ -136,7 +154,11 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
       } else {
         const line = session.held + piece;
         session.held = '';
-        if (!session.inData && mode.mode === 'refuse-auth' && /^AUTH(\s|$)/i.test(line)) refuseAuth(session);
+        if (session.inData && mode.holdEndOfData && (line === '.\r\n' || line === '.\n')) {
+          // Held with all that follows it, until the hold ends.
+          session.heldEndOfData = line + rest;
+          rest = '';
+        } else if (!session.inData && mode.mode === 'refuse-auth' && /^AUTH(\s|$)/i.test(line)) refuseAuth(session);
         else if (!session.inData && mode.mode === 'refuse-recipient' && /^RCPT TO:/i.test(line) && line.includes(mode.recipient)) {
           refuseRecipient(session, line);
         } else forward += line;
@@ -179,6 +201,16 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
     else reply();
   }
 
+  /** The hold is over: each living client's "." (and what followed it) goes to the server. */
+  function releaseEndOfData() {
+    for (const session of sessions) {
+      if (session.heldEndOfData === undefined) continue;
+      const held = session.heldEndOfData;
+      session.heldEndOfData = undefined;
+      if (!session.upstream.destroyed) session.upstream.write(Buffer.from(held, 'latin1'));
+    }
+  }
+
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -201,6 +233,7 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
         mode: next.mode,
         delayMs,
         endOfData: next.mode !== 'delay' || next.endOfData !== false,
+        holdEndOfData: next.holdEndOfData === true,
         ...(next.mode === 'refuse-recipient' ? { recipient: next.recipient } : {}),
       };
       if (entering && next.mode === 'refuse-auth') {
@@ -214,11 +247,13 @@ export async function startSmtpFaultProxy({ upstreamPort, port = 0, host = '127.
           session.upstream.destroy();
         }
       }
+      if (!mode.holdEndOfData) releaseEndOfData();
       return this.status();
     },
     status() {
       const transactionsInFlight = [...sessions].filter((session) => session.inTransaction).length;
-      return { ...mode, openConnections: sessions.size, transactionsInFlight, ...counts };
+      const endOfDataHeld = [...sessions].filter((session) => session.heldEndOfData !== undefined).length;
+      return { ...mode, openConnections: sessions.size, transactionsInFlight, endOfDataHeld, lastEndOfDataReplyAt, ...counts };
     },
     async close() {
       for (const session of sessions) {

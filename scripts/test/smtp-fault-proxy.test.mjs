@@ -152,6 +152,37 @@ describe('the SMTP fault proxy', () => {
     client.destroy();
   });
 
+  it('with holdEndOfData, keeps each final "." from the server until the hold ends: a client that dies meanwhile sent nothing, one that lives on gets its reply', async () => {
+    proxy.setMode({ mode: 'pass' });
+    server.received.length = 0;
+    const dying = smtpClient(proxy.port);
+    const living = smtpClient(proxy.port);
+    for (const client of [dying, living]) {
+      await client.greeting;
+      await client.send('EHLO me');
+      await client.send('MAIL FROM:<a@example.com>');
+      await client.send('RCPT TO:<b@example.com>');
+      await client.send('DATA');
+    }
+    const before = proxy.status().lastEndOfDataReplyAt;
+    proxy.setMode({ mode: 'delay', delayMs: 50, endOfData: false, holdEndOfData: true });
+    const dyingReply = dying.send('Subject: one\r\n\r\nfirst\r\n.');
+    const livingReply = living.send('Subject: two\r\n\r\nsecond\r\n.');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(proxy.status().endOfDataHeld, 2);
+    assert.equal(server.received.filter((line) => line === '.').length, 0, 'no "." reached the server while held');
+    dying.destroy();
+    dyingReply.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    proxy.setMode({ mode: 'delay', delayMs: 50, endOfData: false });
+    assert.match(await livingReply, /^250 2\.0\.0/);
+    assert.equal(server.received.filter((line) => line === '.').length, 1, 'only the living client\'s message was taken');
+    assert.ok(proxy.status().lastEndOfDataReplyAt > before);
+    assert.equal(proxy.status().endOfDataHeld, 0);
+    proxy.setMode({ mode: 'pass' });
+    living.destroy();
+  });
+
   it('in refuse-recipient mode, refuses RCPT for the addresses it names with 550 5.1.1 itself, and passes every other', async () => {
     proxy.setMode({ mode: 'refuse-recipient', recipient: 'nobody.' });
     server.received.length = 0;
