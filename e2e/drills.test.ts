@@ -203,7 +203,7 @@ describe('drills: under a stream of orders, once the fault is over, every order 
     const result = await runDrill({
       name: '(d) notification-service SIGKILLed mid-stream',
       fault:
-        'notification-service SIGKILLed while e-mails are being sent (the SMTP server answers each step 250 ms late, all but the reply to the final ".", so the kill finds sends under way, before their last line); the launcher restarts it',
+        'notification-service SIGKILLed while e-mails are being sent (the SMTP server answers each step 250 ms late, all but the reply to the final ".", so the kill finds sends under way, before their last line; at the kill every final "." is held back from the server); the launcher restarts it',
       ratePerSecond: 2,
       leadInMs: 6_000,
       tailMs: 8_000,
@@ -212,9 +212,15 @@ describe('drills: under a stream of orders, once the fault is over, every order 
         await control.setSmtp(SLOW_SMTP);
       },
       stage: async () => {
-        const { transactionsInFlight } = await control.smtp();
+        // Mid-send, never after the server took a message not yet recorded (see (h)): the final "."
+        // of every send is held back, the sends answered before get 2 s to record their outcome.
+        await control.setSmtp({ ...SLOW_SMTP, holdEndOfData: true });
+        await sleep(2_000);
+        const { transactionsInFlight, endOfDataHeld } = await control.smtp();
         const killed = await killAndAwaitRestart('notification-service');
-        return { ...killed, notes: { ...killed.notes, sendsUnderWayAtKill: transactionsInFlight } };
+        // Its sidecar closed the dead app's SMTP connections (the requests ended): their "." never goes out.
+        await control.setSmtp(SLOW_SMTP);
+        return { ...killed, notes: { ...killed.notes, sendsUnderWayAtKill: transactionsInFlight, finalDotsHeldAtKill: endOfDataHeld } };
       },
       cleanUp: async () => {
         await control.setSmtp({ mode: 'pass' });
