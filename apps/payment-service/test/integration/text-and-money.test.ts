@@ -136,7 +136,7 @@ describe('money in its currency', () => {
     ['1.2', 'KWD', '1.200', '1.200'],
     ['1000', 'JPY', '1000', '1000.00'],
     ['1000.00', 'JPY', '1000', '1000.00'],
-    ['0.0001', 'CLF', '0.0001', '0.0001'],
+    ['0.0001', 'UYW', '0.0001', '0.0001'],
   ])('when the amount is %p %s, then the answer and the event say %p, and the row %p', async (amount, currency, exact, stored) => {
     const body = paymentRequest({ amount, currency });
     const response = await request(app).post('/payments').send(body);
