@@ -14,9 +14,15 @@ import { ROOT } from './lib/settings.mjs';
 const SOURCE = 'packages/contracts/iso-4217/list-one.xml';
 const TARGET = 'packages/contracts/src/iso-4217.ts';
 
-/** Changes to List One published after the list in SOURCE. */
+/** Changes to List One published after the list in SOURCE: a code added, and the code it `replaces` left out. */
 const AMENDMENTS = [
-  { code: 'XCG', minorUnits: 2, name: 'Caribbean Guilder', why: 'introduced 2025-03-31 for Curaçao and Sint Maarten, replacing ANG' },
+  {
+    code: 'XCG',
+    minorUnits: 2,
+    name: 'Caribbean Guilder',
+    replaces: 'ANG',
+    why: 'introduced 2025-03-31 for Curaçao and Sint Maarten, replacing ANG',
+  },
 ];
 
 export function currencyTable(xml) {
@@ -29,10 +35,16 @@ export function currencyTable(xml) {
     const name = /<CcyNm[^>]*>([^<]*)<\/CcyNm>/.exec(entry)?.[1]?.trim();
     // Entries without a code are territories without a currency of their own;
     // "N.A." minor units are precious metals, the SDR and the testing codes: not money one charges.
-    if (!code || !/^\d$/.test(minorUnits ?? '')) continue;
+    // Nor are funds (IsFund: BOV, CHE, CHW, CLF, COU, MXV, USN, UYI), units of account
+    // and settlement beside a country's currency, never what a customer pays in.
+    const fund = /<CcyNm[^>]*\bIsFund="true"/.test(entry);
+    if (!code || fund || !/^\d$/.test(minorUnits ?? '')) continue;
     table.set(code, { minorUnits: Number(minorUnits), name });
   }
-  for (const amendment of AMENDMENTS) table.set(amendment.code, { minorUnits: amendment.minorUnits, name: amendment.name });
+  for (const amendment of AMENDMENTS) {
+    table.set(amendment.code, { minorUnits: amendment.minorUnits, name: amendment.name });
+    if (amendment.replaces) table.delete(amendment.replaces);
+  }
   return { published, codes: [...table.entries()].sort(([a], [b]) => a.localeCompare(b)) };
 }
 
@@ -42,8 +54,8 @@ export function render({ published, codes }) {
 // Source: ISO 4217 List One (current currencies and funds), published by the
 // maintenance agency (SIX) on ${published}, kept in ${SOURCE};
 // plus the amendments since: ${AMENDMENTS.map((a) => `${a.code} (${a.why})`).join('; ')}.
-// Active codes only: withdrawn ones (List Three: HRK, SLL, ZWL, ...) are not in it,
-// nor the codes without minor units (metals, XDR, testing codes).
+// Active codes only: withdrawn ones (List Three: HRK, SLL, ZWL, ANG, ...) are not in it,
+// nor the codes without minor units (metals, XDR, testing codes), nor funds (IsFund: USN, CLF, ...).
 
 /** Each active ISO 4217 code and its minor units: the fraction digits an amount in it may have. */
 export const ISO_4217_MINOR_UNITS = {

@@ -47,6 +47,10 @@ function dispatchObserver(metrics: NotificationMetrics, logger: Logger): Dispatc
       metrics.smtpFailures.inc({ class: failure.failureClass });
       logger.warn({ ...about(notification), error: failure.message }, 'e-mail undeliverable: the server refused the recipient for good');
     },
+    unrenderable: (notification, reason) => {
+      metrics.emails.inc({ result: 'unrenderable' });
+      logger.error({ ...about(notification), error: reason }, 'e-mail unrenderable: its stored payment cannot make one; not sent, not retried');
+    },
     ambiguous: (notification, why) => {
       metrics.ambiguousSends.inc({ why });
       logger.warn({ ...about(notification), why }, 'e-mail outcome unknown: it is sent again and may arrive twice');

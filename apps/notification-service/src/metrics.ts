@@ -13,7 +13,9 @@ export function createNotificationMetrics(notifications: NotificationRepository)
   });
   const emails = new Counter({
     name: 'orderflow_emails_total',
-    help: 'Attempts to send a confirmation e-mail, by result: sent, failed (tried again later), undeliverable (recipient refused)',
+    help:
+      'Attempts to send a confirmation e-mail, by result: sent, failed (tried again later), undeliverable (recipient refused), ' +
+      'unrenderable (its stored payment cannot make one: nothing sent, not retried; alert on any)',
     labelNames: ['result'] as const,
     registers: [metrics.registry],
   });

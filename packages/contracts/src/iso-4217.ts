@@ -2,8 +2,8 @@
 // Source: ISO 4217 List One (current currencies and funds), published by the
 // maintenance agency (SIX) on 2024-06-25, kept in packages/contracts/iso-4217/list-one.xml;
 // plus the amendments since: XCG (introduced 2025-03-31 for Curaçao and Sint Maarten, replacing ANG).
-// Active codes only: withdrawn ones (List Three: HRK, SLL, ZWL, ...) are not in it,
-// nor the codes without minor units (metals, XDR, testing codes).
+// Active codes only: withdrawn ones (List Three: HRK, SLL, ZWL, ANG, ...) are not in it,
+// nor the codes without minor units (metals, XDR, testing codes), nor funds (IsFund: USN, CLF, ...).
 
 /** Each active ISO 4217 code and its minor units: the fraction digits an amount in it may have. */
 export const ISO_4217_MINOR_UNITS = {
@@ -11,7 +11,6 @@ export const ISO_4217_MINOR_UNITS = {
   AFN: 2, // Afghani
   ALL: 2, // Lek
   AMD: 2, // Armenian Dram
-  ANG: 2, // Netherlands Antillean Guilder
   AOA: 2, // Kwanza
   ARS: 2, // Argentine Peso
   AUD: 2, // Australian Dollar
@@ -26,7 +25,6 @@ export const ISO_4217_MINOR_UNITS = {
   BMD: 2, // Bermudian Dollar
   BND: 2, // Brunei Dollar
   BOB: 2, // Boliviano
-  BOV: 2, // Mvdol
   BRL: 2, // Brazilian Real
   BSD: 2, // Bahamian Dollar
   BTN: 2, // Ngultrum
@@ -35,14 +33,10 @@ export const ISO_4217_MINOR_UNITS = {
   BZD: 2, // Belize Dollar
   CAD: 2, // Canadian Dollar
   CDF: 2, // Congolese Franc
-  CHE: 2, // WIR Euro
   CHF: 2, // Swiss Franc
-  CHW: 2, // WIR Franc
-  CLF: 4, // Unidad de Fomento
   CLP: 0, // Chilean Peso
   CNY: 2, // Yuan Renminbi
   COP: 2, // Colombian Peso
-  COU: 2, // Unidad de Valor Real
   CRC: 2, // Costa Rican Colon
   CUC: 2, // Peso Convertible
   CUP: 2, // Cuban Peso
@@ -106,7 +100,6 @@ export const ISO_4217_MINOR_UNITS = {
   MVR: 2, // Rufiyaa
   MWK: 2, // Malawi Kwacha
   MXN: 2, // Mexican Peso
-  MXV: 2, // Mexican Unidad de Inversion (UDI)
   MYR: 2, // Malaysian Ringgit
   MZN: 2, // Mozambique Metical
   NAD: 2, // Namibia Dollar
@@ -155,8 +148,6 @@ export const ISO_4217_MINOR_UNITS = {
   UAH: 2, // Hryvnia
   UGX: 0, // Uganda Shilling
   USD: 2, // US Dollar
-  USN: 2, // US Dollar (Next day)
-  UYI: 0, // Uruguay Peso en Unidades Indexadas (UI)
   UYU: 2, // Peso Uruguayo
   UYW: 4, // Unidad Previsional
   UZS: 2, // Uzbekistan Sum

@@ -73,6 +73,22 @@ export function precisionProblem(amount: string, currency: CurrencyCode): string
     : `must have at most ${allowed} fraction digits in ${currency}`;
 }
 
+/** "1000.00" → "1000", "10.50" → "10.5": the same number, without the fraction's trailing zeros. */
+function withoutTrailingZeros(amount: string): string {
+  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/**
+ * precisionProblem for a tolerant reader (a request from another service, an
+ * event): fraction digits beyond the currency's are accepted when they are all
+ * zeros, because the release before per-currency money wrote every amount with
+ * two ("1000.00" JPY) and may still be running, or have written what is read
+ * now. normaliseMoney drops them. Customer input keeps the strict rule.
+ */
+export function toleratedPrecisionProblem(amount: string, currency: CurrencyCode): string | undefined {
+  return precisionProblem(withoutTrailingZeros(amount), currency);
+}
+
 /**
  * The JSON Schema form of precisionProblem, for an object with a `currency`
  * property: one if/then per group of currencies with the same minor units,
@@ -105,9 +121,26 @@ export function fromMinorUnits(minor: bigint, currency: CurrencyCode): string {
   return `${minor / scale}.${(minor % scale).toString().padStart(exponent, '0')}`;
 }
 
-/** Normalises "49.9" EUR to "49.90" so equal amounts compare equal as strings. */
+/**
+ * Normalises "49.9" EUR to "49.90", and the previous release's "1000.00" JPY to
+ * "1000" (toleratedPrecisionProblem), so equal amounts compare equal as strings.
+ */
 export function normaliseMoney(amount: string, currency: CurrencyCode): string {
-  return fromMinorUnits(toMinorUnits(amount, currency), currency);
+  return fromMinorUnits(toMinorUnits(withoutTrailingZeros(amount), currency), currency);
+}
+
+/**
+ * The amount as written to a NUMERIC column while the previous release may still
+ * run beside this one: at least two fraction digits ("1000.00" JPY, "49.90" EUR,
+ * "1.234" KWD). The previous release reads the column as a string and compares it
+ * with its own two-decimal form ("1000.00"), so a "1000" would be another charge
+ * to it (409). Only this release trims on read (storedMoney). Once no replica of
+ * the previous release runs, this can write normaliseMoney's form.
+ */
+export function storableMoney(amount: string, currency: CurrencyCode): string {
+  const normalised = normaliseMoney(amount, currency);
+  const [whole, fraction = ''] = normalised.split('.');
+  return `${whole}.${fraction.padEnd(Math.max(2, minorUnitsOf(currency)), '0')}`;
 }
 
 /**

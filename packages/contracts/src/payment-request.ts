@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { currencySchema } from './currency';
 import { customerSchema } from './customer';
-import { currencyPrecisionRules, positiveMoneySchema, precisionProblem } from './money';
+import { currencyPrecisionRules, positiveMoneySchema, toleratedPrecisionProblem } from './money';
 import { textSchema } from './text';
 
 export const PAYMENT_METHODS = ['CREDIT_CARD', 'PAYPAL', 'VISA', 'MASTER_CARD', 'BITCOIN'] as const;
@@ -22,26 +22,34 @@ export const orderReferenceSchema = textSchema({
  * For an object holding `amount` and `currency`: the amount has no more
  * fraction digits than the currency has minor units (JPY "10.50" is refused),
  * in the code and, as if/then rules, in the JSON Schema and OpenAPI documents.
+ * The code reads tolerantly (toleratedPrecisionProblem: the previous release's
+ * "1000.00" JPY is taken, as "1000"); the documents say what a writer must send.
  */
 export function withAmountInCurrency<S extends z.ZodObject>(schema: S): S {
   return schema
     .superRefine((value, ctx) => {
-      const { amount, currency } = value as { amount: string; currency: Parameters<typeof precisionProblem>[1] };
-      const problem = precisionProblem(amount, currency);
+      const { amount, currency } = value as { amount: string; currency: Parameters<typeof toleratedPrecisionProblem>[1] };
+      const problem = toleratedPrecisionProblem(amount, currency);
       if (problem) ctx.addIssue({ code: 'custom', path: ['amount'], message: problem, input: amount });
     })
     .meta({ allOf: currencyPrecisionRules('amount', (amount) => ({ properties: { amount } })) }) as S;
 }
 
-export const paymentRequestSchema = withAmountInCurrency(
-  z.strictObject({
-    orderReference: orderReferenceSchema,
-    amount: positiveMoneySchema,
-    currency: currencySchema,
-    paymentMethod: paymentMethodSchema,
-    customer: customerSchema,
-  }),
-);
+/**
+ * A PaymentRequest without the per-currency rule: an order placed before amounts
+ * were checked per currency may hold a JPY "10.50", which a retry sends as "10.5".
+ * payment-service takes such an amount only as a retry of that very charge, already
+ * recorded (payment-routes.ts); anything else keeps the rule (paymentRequestSchema).
+ */
+export const paymentRequestOfAnyPrecisionSchema = z.strictObject({
+  orderReference: orderReferenceSchema,
+  amount: positiveMoneySchema,
+  currency: currencySchema,
+  paymentMethod: paymentMethodSchema,
+  customer: customerSchema,
+});
+
+export const paymentRequestSchema = withAmountInCurrency(paymentRequestOfAnyPrecisionSchema);
 export type PaymentRequest = z.infer<typeof paymentRequestSchema>;
 
 export const PAYMENT_STATUSES = ['CONFIRMED'] as const;

@@ -21,21 +21,24 @@ describe('the ISO 4217 table', () => {
     expect(() => execFileSync(process.execPath, ['scripts/generate-currency-table.mjs', '--check'], { cwd: ROOT, stdio: 'pipe' })).not.toThrow();
   });
 
-  it('knows each currency\'s minor units: JPY 0, EUR 2, KWD 3, CLF 4', () => {
+  it('knows each currency\'s minor units: JPY 0, EUR 2, KWD 3, UYW 4', () => {
     expect(minorUnitsOf('JPY')).toBe(0);
     expect(minorUnitsOf('KRW')).toBe(0);
     expect(minorUnitsOf('CLP')).toBe(0);
     expect(minorUnitsOf('EUR')).toBe(2);
     expect(minorUnitsOf('KWD')).toBe(3);
     expect(minorUnitsOf('BHD')).toBe(3);
-    expect(minorUnitsOf('CLF')).toBe(4);
     expect(minorUnitsOf('UYW')).toBe(4);
     expect(MAX_MINOR_UNITS).toBe(4);
   });
 
-  it.each(['HRK', 'SLL', 'ZWL', 'VEF', 'LTL', 'XDR', 'XAU', 'XTS'])('refuses %s: withdrawn, or no money one charges', (code) => {
+  it.each(['HRK', 'SLL', 'ZWL', 'VEF', 'LTL', 'XDR', 'XAU', 'XTS', 'ANG'])('refuses %s: withdrawn, or no money one charges', (code) => {
     expect(currencySchema.safeParse(code).success).toBe(false);
     expect(Object.keys(ISO_4217_MINOR_UNITS)).not.toContain(code);
+  });
+
+  it.each(['BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI'])('refuses the fund %s (IsFund in List One): no currency a customer pays in', (code) => {
+    expect(currencySchema.safeParse(code).success).toBe(false);
   });
 
   it('accepts the codes that replaced them (EUR, SLE, ZWG) and XCG, added after the published list', () => {
@@ -51,8 +54,8 @@ describe('the payment.confirmed JSON Schema, per currency', () => {
     }
   });
 
-  it('accepts KWD "1.234", JPY "1000" and CLF "0.0001"', () => {
-    for (const [amount, currency] of [['1.234', 'KWD'], ['1000', 'JPY'], ['0.0001', 'CLF'], ['49.90', 'EUR']]) {
+  it('accepts KWD "1.234", JPY "1000" and UYW "0.0001"', () => {
+    for (const [amount, currency] of [['1.234', 'KWD'], ['1000', 'JPY'], ['0.0001', 'UYW'], ['49.90', 'EUR']]) {
       expect(validatePaymentConfirmed(event(amount!, currency!))).toEqual([]);
     }
   });

@@ -1,4 +1,18 @@
-import { amountPattern, fromMinorUnits, moneySchema, multiplyMoney, normaliseMoney, positiveMoneySchema, storedMoney, sumMoney, toMinorUnits, unitPriceSchema } from '../src/money';
+import {
+  amountPattern,
+  fromMinorUnits,
+  moneySchema,
+  multiplyMoney,
+  normaliseMoney,
+  positiveMoneySchema,
+  precisionProblem,
+  storableMoney,
+  storedMoney,
+  sumMoney,
+  toMinorUnits,
+  unitPriceSchema,
+} from '../src/money';
+import { paymentConfirmedSchema } from '../src/payment-confirmed';
 import { paymentRequestSchema } from '../src/payment-request';
 
 const customer = { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
@@ -16,7 +30,7 @@ describe('money', () => {
     expect(multiplyMoney('999999999.99', 10_000, 'EUR')).toBe('9999999999900.00');
     expect(multiplyMoney('1.234', 3, 'KWD')).toBe('3.702');
     expect(multiplyMoney('1000', 3, 'JPY')).toBe('3000');
-    expect(multiplyMoney('0.0001', 3, 'CLF')).toBe('0.0003');
+    expect(multiplyMoney('0.0001', 3, 'UYW')).toBe('0.0003');
   });
 
   it('formats with exactly the currency\'s digits: "1000" JPY has no ".00", "1.2" KWD is "1.200"', () => {
@@ -50,6 +64,14 @@ describe('money', () => {
     expect(storedMoney('1.234', 'KWD')).toBe('1.234');
     expect(storedMoney('1.2', 'KWD')).toBe('1.200');
     expect(storedMoney('10.50', 'JPY')).toBe('10.5'); // a row from before amounts were checked per currency
+  });
+
+  it('writes at least two fraction digits, which the previous release reads back as the same charge ("1000.00" JPY)', () => {
+    expect(storableMoney('1000', 'JPY')).toBe('1000.00');
+    expect(storableMoney('49.9', 'EUR')).toBe('49.90');
+    expect(storableMoney('1.234', 'KWD')).toBe('1.234');
+    expect(storableMoney('1.2', 'KWD')).toBe('1.200');
+    expect(storedMoney(storableMoney('1000', 'JPY'), 'JPY')).toBe('1000');
   });
 
   it.each(['1.23456', '-1.00', '1e3', '01.00', ' 1.00', '1.', '.5', '', 'NaN', '1,00', '1234567890123456'])('refuses %p as money', (value) => {
@@ -91,10 +113,31 @@ describe('an amount in its currency (PaymentRequest)', () => {
     ['1000', 'JPY'],
     ['49.90', 'EUR'],
     ['49.9', 'EUR'],
-    ['0.0001', 'CLF'],
+    ['0.0001', 'UYW'],
     ['1.2345', 'UYW'],
   ])('accepts %p %s', (amount, currency) => {
     expect(paymentRequestSchema.safeParse(request(amount, currency)).success).toBe(true);
+  });
+
+  it.each([
+    ['1000.00', 'JPY', '1000'],
+    ['1.00', 'KRW', '1'],
+    ['49.900', 'EUR', '49.90'],
+    ['1.2340', 'KWD', '1.234'],
+  ])('when another service or an event sends %p %s (the previous release wrote two decimals), then it is taken and normalised to %p', (amount, currency, normalised) => {
+    expect(paymentRequestSchema.safeParse(request(amount, currency)).success).toBe(true);
+    const event = { ...request(amount, currency), paymentId: 'p-1', confirmedAt: '2026-11-25T10:00:00.000Z' };
+    expect(paymentConfirmedSchema.safeParse(event).success).toBe(true);
+    expect(normaliseMoney(amount, currency as 'JPY')).toBe(normalised);
+  });
+
+  it('keeps the strict rule for customer input: "1000.00" JPY has too many digits there', () => {
+    expect(precisionProblem('1000.00', 'JPY')).toBe('must be a whole number in JPY, which has no minor units');
+  });
+
+  it('when the extra fraction digits are not all zeros, then even a tolerant reader refuses them ("10.50" JPY)', () => {
+    expect(paymentRequestSchema.safeParse(request('10.50', 'JPY')).success).toBe(false);
+    expect(() => normaliseMoney('10.50', 'JPY')).toThrow(RangeError);
   });
 
   it('has one pattern per group of minor units, the same the JSON Schema carries', () => {

@@ -21,6 +21,7 @@
 import { confirmationEmail } from './confirmation-email';
 import { EmailNotSent } from './email-sender';
 import type { EmailSender } from './email-sender';
+import type { Email } from './notification';
 import type { Claimant, ClaimedNotification, NotificationRepository } from './notification-repository';
 
 export interface DispatchOptions {
@@ -41,6 +42,8 @@ export interface DispatchObserver {
   sent(notification: ClaimedNotification): void;
   failed(notification: ClaimedNotification, failure: EmailNotSent, retryInMs: number): void;
   undeliverable(notification: ClaimedNotification, failure: EmailNotSent): void;
+  /** The stored payment could not make an e-mail: nothing was sent, and nothing will be without an operator. */
+  unrenderable(notification: ClaimedNotification, reason: string): void;
   /** An attempt whose outcome nobody can know: the e-mail may reach the customer twice. */
   ambiguous(notification: ClaimedNotification, why: 'reply-lost' | 'holder-gone'): void;
   /** This dispatcher's lease on a row was taken from it (it could not renew in time). */
@@ -182,10 +185,26 @@ export class EmailDispatcher {
     sending: { recording: boolean },
   ): Promise<void> {
     const { notifications, email, observer } = this.deps;
+    // Rendered before anything is sent, so a payload that cannot make an e-mail is
+    // no send failure (nothing left us) and never retried: every attempt would fail
+    // the same way, and as an unknown failure it would be retried forever, each
+    // time counted as possibly sent twice.
+    let message: Email;
+    try {
+      message = confirmationEmail(notification.payment);
+    } catch (error) {
+      sending.recording = true;
+      const reason = `cannot render the e-mail: ${error instanceof Error ? error.message : String(error)}`;
+      const recorded = await this.recordOutcome(notification, () =>
+        notifications.markUndeliverable(notification.id, notification.leaseToken, { error: reason, failureClass: 'render' }),
+      );
+      if (recorded) observer.unrenderable(notification, reason);
+      return;
+    }
     if (notification.takenOver) observer.ambiguous(notification, 'holder-gone');
     let failure: EmailNotSent | undefined;
     try {
-      await email.send(confirmationEmail(notification.payment), {
+      await email.send(message, {
         traceParent: notification.traceParent ?? undefined,
         completeBefore,
         signal: abort.signal,

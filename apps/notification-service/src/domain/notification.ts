@@ -1,8 +1,9 @@
 /**
  * PENDING: recorded, due at its next attempt; SENDING: a dispatcher holds its
  * lease and is sending; SENT; FAILED: the last attempt failed, due again after
- * its backoff; UNDELIVERABLE: the server refused this recipient for good (an
- * operator may re-arm it); REJECTED: an event we could never process.
+ * its backoff; UNDELIVERABLE: the server refused this recipient for good, or
+ * the stored payment cannot make an e-mail (failure class `render`; an operator
+ * may re-arm it); REJECTED: an event we could never process.
  */
 export const NOTIFICATION_STATUSES = ['PENDING', 'SENDING', 'SENT', 'FAILED', 'UNDELIVERABLE', 'REJECTED'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -12,8 +13,10 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
  * refused this address: RCPT 5xx, RFC 3463 5.1.x/5.2.x, or an address that
  * cannot be parsed). The others concern the server or the way to it, for every
  * e-mail alike: they are retried with backoff and counted for alerting.
+ * `render` is no send at all: the e-mail could not be made from its stored
+ * payment (permanent; nothing was sent).
  */
-export const FAILURE_CLASSES = ['recipient', 'auth', 'tls', 'relay', 'server', 'connection', 'sidecar'] as const;
+export const FAILURE_CLASSES = ['recipient', 'auth', 'tls', 'relay', 'server', 'connection', 'sidecar', 'render'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
 /** One e-mail we owe a customer for one payment, and what became of it. */

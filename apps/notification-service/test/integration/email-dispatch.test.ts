@@ -41,8 +41,8 @@ function payment(): PaymentConfirmed {
   };
 }
 
-async function recordOwed(count: number): Promise<PaymentConfirmed[]> {
-  const payments = Array.from({ length: count }, payment);
+async function recordOwed(count: number, stored: Partial<PaymentConfirmed> = {}): Promise<PaymentConfirmed[]> {
+  const payments = Array.from({ length: count }, () => ({ ...payment(), ...stored }));
   for (const p of payments) {
     await notifications.record({
       eventId: `evt-${p.paymentId}`,
@@ -94,11 +94,12 @@ class RecordingSender implements EmailSender {
 }
 
 function recordingObserver() {
-  const seen = { ambiguous: [] as string[], leaseLost: 0, errors: [] as unknown[] };
+  const seen = { ambiguous: [] as string[], leaseLost: 0, errors: [] as unknown[], failed: 0, unrenderable: [] as string[] };
   const observer: DispatchObserver = {
     sent: () => undefined,
-    failed: () => undefined,
+    failed: () => (seen.failed += 1),
     undeliverable: () => undefined,
+    unrenderable: (_n, reason) => seen.unrenderable.push(reason),
     ambiguous: (_n, why) => seen.ambiguous.push(why),
     leaseLost: () => (seen.leaseLost += 1),
     error: (error) => seen.errors.push(error),
@@ -265,6 +266,42 @@ describe('a holder that is gone', () => {
     expect(await statuses()).toEqual(['SENDING']);
     expect(await notifications.markSent(second!.id, second!.leaseToken)).toBe(true);
     expect(await statuses()).toEqual(['SENT']);
+  });
+});
+
+describe('an e-mail owed from a stored payload', () => {
+  it('when the payload holds the previous release\'s "1000.00" JPY or a code withdrawn since (HRK), then the e-mail is sent, the amount shown as stored or trimmed', async () => {
+    await recordOwed(1, { amount: '1000.00', currency: 'JPY' });
+    await recordOwed(1, { amount: '1000.00', currency: 'HRK' as PaymentConfirmed['currency'] });
+    const shown: string[] = [];
+    const sender = new RecordingSender(0);
+    const send = sender.send.bind(sender);
+    sender.send = async (email, options) => {
+      shown.push(/<td>Amount<\/td><td><strong>([^<]*)</.exec(email.html)?.[1] ?? '');
+      return send(email, options);
+    };
+    const { dispatcher: d, seen } = dispatcher(sender);
+    await d.wake();
+    await eventually('both sent', allSent);
+    expect(shown.sort()).toEqual(['1000 JPY', '1000.00 HRK']);
+    expect(seen.unrenderable).toEqual([]);
+    await d.stop(1_000);
+  });
+
+  it('when the payload cannot make an e-mail at all, then it is UNDELIVERABLE (render) at once: nothing sent, counted once, never retried, never ambiguous', async () => {
+    await recordOwed(1, { paymentMethod: 'CHEQUE' as PaymentConfirmed['paymentMethod'] });
+    const sender = new RecordingSender(0);
+    const { dispatcher: d, seen } = dispatcher(sender, { retryBaseMs: 1, retryMaxMs: 1 });
+    await d.wake();
+    await eventually('recorded undeliverable', async () => (await statuses()).includes('UNDELIVERABLE'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await d.wake({ abandoned: true });
+    const [row] = await database.db('notifications').select('status', 'failure_class', 'last_error', 'attempts');
+    expect(row).toMatchObject({ status: 'UNDELIVERABLE', failure_class: 'render' });
+    expect(row.last_error).toMatch(/^cannot render the e-mail: /);
+    expect(sender.sent).toHaveLength(0);
+    expect(seen).toMatchObject({ unrenderable: [row.last_error], failed: 0, ambiguous: [] });
+    await d.stop(1_000);
   });
 });
 

@@ -130,6 +130,7 @@ describe('the amount in the e-mail', () => {
     ['1.2', 'KWD', '1.200 KWD'],
     ['1000', 'JPY', '1000 JPY'],
     ['49.9', 'EUR', '49.90 EUR'],
+    ['1000.00', 'JPY', '1000 JPY'], // from the previous release, which wrote two decimals always
   ])('when the event says %p %s, then the e-mail says %p', async (amount, currency, shown) => {
     const event = delivery({ amount, currency });
     expect((await deliver(event)).body).toEqual({ status: 'SUCCESS' });

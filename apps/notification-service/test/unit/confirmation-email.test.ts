@@ -39,8 +39,19 @@ describe('the confirmation e-mail', () => {
     ['1.234', 'KWD', '1.234 KWD'],
     ['1000', 'JPY', '1000 JPY'],
     ['49.9', 'EUR', '49.90 EUR'],
-    ['0.5', 'CLF', '0.5000 CLF'],
+    ['0.5', 'UYW', '0.5000 UYW'],
   ] as const)('shows %p %s with exactly the currency\'s digits: %p', (amount, currency, shown) => {
     expect(confirmationEmail({ ...payment, amount, currency }).html).toContain(`<strong>${shown}</strong>`);
+  });
+
+  it.each([
+    ['1000.00', 'JPY', '1000 JPY'],
+    ['1000.00', 'HRK', '1000.00 HRK'],
+    ['12.50', 'XDR', '12.50 XDR'],
+    ['3.00', 'ZWL', '3.00 ZWL'],
+    ['10.50', 'JPY', '10.50 JPY'],
+  ])('renders a stored %p %s (the previous release\'s, or a code withdrawn since) without throwing: %p', (amount, currency, shown) => {
+    const stored = { ...payment, amount, currency } as unknown as Parameters<typeof confirmationEmail>[0];
+    expect(confirmationEmail(stored).html).toContain(`<strong>${shown}</strong>`);
   });
 });

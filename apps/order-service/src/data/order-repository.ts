@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import { storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
+import { storableMoney, storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
 import type { Order, OrderLine, OrderStatus } from '../domain/order';
 import type { OrderOutcome } from '../domain/order-outcome';
 import type {
@@ -141,8 +141,8 @@ export class KnexOrderRepository implements OrderRepository {
       product_id: item.productId,
       name: item.name,
       quantity: item.quantity,
-      unit_price: item.unitPrice,
-      line_total: item.lineTotal,
+      unit_price: storableMoney(item.unitPrice, order.currency),
+      line_total: storableMoney(item.lineTotal, order.currency),
     }));
     await executor.raw(
       `with new_order as (
@@ -164,7 +164,9 @@ export class KnexOrderRepository implements OrderRepository {
         order.customer.email,
         order.currency,
         order.paymentMethod,
-        order.amount,
+        // "2000.00" JPY, not "2000": the previous release reads these columns as strings and
+        // sends them on as they are, documented as two fraction digits (storableMoney).
+        storableMoney(order.amount, order.currency),
         order.status,
         order.createdAt,
         FIRST_LEASE,

@@ -185,6 +185,15 @@ describe('money in its currency', () => {
     expect(read.body).toMatchObject({ amount: '2000', items: [{ unitPrice: '1000', lineTotal: '2000' }] });
   });
 
+  it('when an order is in JPY, then its rows hold "2000.00": what the previous release, reading them as strings, always read', async () => {
+    const placed = await asAda().post('/orders').send(order({ currency: 'JPY' }, { unitPrice: '1000', quantity: 2 }));
+    expect(placed.status).toBe(201);
+    // As node-postgres gives them to the previous release, which sends the amount on to payment-service as it is.
+    const row = await database.db('orders').select('id', 'amount').where({ reference: placed.body.reference }).first();
+    const line = await database.db('order_lines').select('unit_price', 'line_total').where({ order_id: row.id }).first();
+    expect([row.amount, line.unit_price, line.line_total]).toEqual(['2000.00', '1000.00', '2000.00']);
+  });
+
   it('when EUR "49.9" is given, then it is stored and answered as "49.90"', async () => {
     const placed = await asAda().post('/orders').send(order({}, { unitPrice: '49.9', quantity: 1 }));
     expect(placed.body).toMatchObject({ amount: '49.90', items: [{ unitPrice: '49.90' }] });

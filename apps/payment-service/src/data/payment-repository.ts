@@ -1,5 +1,5 @@
 import type { Knex } from '@orderflow/service-kit';
-import { storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
+import { storableMoney, storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
 import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
 import type { Outbox, PaymentRepository, PendingOutboxEvent, PublishReport } from '../domain/payment-repository';
 
@@ -21,7 +21,8 @@ function toRow(payment: Payment): PaymentRow {
   return {
     id: payment.id,
     order_reference: payment.orderReference,
-    amount: payment.amount,
+    // "1000.00" JPY, not "1000": the previous release compares the column as a string (storableMoney).
+    amount: storableMoney(payment.amount, payment.currency),
     currency: payment.currency,
     payment_method: payment.paymentMethod,
     status: payment.status,

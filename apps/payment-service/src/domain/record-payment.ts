@@ -2,7 +2,7 @@
 // caller's sidecar retries on timeouts) gets the payment already recorded, and
 // no second row or event; a different amount or currency for the same order is
 // a conflict, never a silent second charge.
-import type { PaymentRequest } from '@orderflow/contracts';
+import { paymentRequestOfAnyPrecisionSchema, storedMoney, toleratedPrecisionProblem, type PaymentRequest } from '@orderflow/contracts';
 import { AppError } from '@orderflow/service-kit';
 import { isSameCharge, newPayment, paymentConfirmedEvent, type Payment } from './payment';
 import type { PaymentRepository } from './payment-repository';
@@ -20,4 +20,23 @@ export async function recordPayment(
     });
   }
   return result;
+}
+
+/**
+ * The payment a request repeats when its amount has more fraction digits than
+ * its currency, not all zeros: an order placed before amounts were checked per
+ * currency may hold a JPY "10.50", and its retry asks for "10.5". The rule
+ * refuses that amount, and a refusal would have the order rejected though the
+ * previous release may have charged it. So it is taken when, and only when, this
+ * very charge (reference, currency, amount) is already recorded: the answer is
+ * that payment, and nothing new is charged. Otherwise the rule stands (400):
+ * nothing was charged, so the order being rejected loses no money.
+ */
+export async function legacyChargeRepeated(body: unknown, payments: PaymentRepository): Promise<Payment | undefined> {
+  const parsed = paymentRequestOfAnyPrecisionSchema.safeParse(body);
+  if (!parsed.success || !toleratedPrecisionProblem(parsed.data.amount, parsed.data.currency)) return undefined;
+  const { orderReference, amount, currency } = parsed.data;
+  const [recorded] = await payments.findByOrderReference(orderReference);
+  // Both as storedMoney reads them: a stored "10.50" JPY is "10.5", every digit kept.
+  return recorded?.currency === currency && recorded.amount === storedMoney(amount, currency) ? recorded : undefined;
 }

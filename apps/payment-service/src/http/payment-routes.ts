@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../domain/payment-repository';
-import { recordPayment } from '../domain/record-payment';
+import { legacyChargeRepeated, recordPayment } from '../domain/record-payment';
 import type { PaymentMetrics } from '../metrics';
 
 export interface PaymentRouteDeps {
@@ -33,6 +33,13 @@ export function paymentView(payment: Payment): z.infer<typeof paymentSchema> {
 export function paymentRoutes(deps: PaymentRouteDeps) {
   return (router: Router) => {
     router.post('/payments', async (req, res) => {
+      const repeated = await legacyChargeRepeated(req.body, deps.payments);
+      if (repeated) {
+        deps.metrics.paymentsRecorded.inc({ result: 'repeated' });
+        res.location(`/payments/${repeated.id}`);
+        res.status(200).json(paymentView(repeated));
+        return;
+      }
       const request = parseInput(paymentRequestSchema, req.body);
       let recorded;
       try {

@@ -132,23 +132,70 @@ describe('money in its currency', () => {
   });
 
   it.each([
-    ['1.234', 'KWD', '1.234'],
-    ['1.2', 'KWD', '1.200'],
-    ['1000', 'JPY', '1000'],
-    ['0.0001', 'CLF', '0.0001'],
-  ])('when the amount is %p %s, then the row, the answer and the event all say %p', async (amount, currency, exact) => {
+    ['1.234', 'KWD', '1.234', '1.234'],
+    ['1.2', 'KWD', '1.200', '1.200'],
+    ['1000', 'JPY', '1000', '1000.00'],
+    ['1000.00', 'JPY', '1000', '1000.00'],
+    ['0.0001', 'UYW', '0.0001', '0.0001'],
+  ])('when the amount is %p %s, then the answer and the event say %p, and the row %p', async (amount, currency, exact, stored) => {
     const body = paymentRequest({ amount, currency });
     const response = await request(app).post('/payments').send(body);
     expect(response.status).toBe(201);
     expect(response.body.amount).toBe(exact);
     const row = await database.db('payments').select(database.db.raw('amount::text as amount')).where({ order_reference: body.orderReference }).first();
-    expect(row.amount).toBe(exact);
+    expect(row.amount).toBe(stored);
     const event = await database.db('outbox_events').where({ partition_key: body.orderReference }).first();
     expect(event.cloud_event.data).toMatchObject({ amount: exact, currency });
     expect(validatePaymentConfirmed(event.cloud_event.data)).toEqual([]);
     expect((await request(app).get(`/payments/${response.body.id}`)).body.amount).toBe(exact);
     // The same charge again is the same payment, however its digits were written.
     expect((await request(app).post('/payments').send(body)).status).toBe(200);
+  });
+
+  it('when the previous release asks for JPY "1000.00" (two decimals, always), then it is charged as "1000", and its retry is the same payment', async () => {
+    const body = paymentRequest({ amount: '1000.00', currency: 'JPY' });
+    const first = await request(app).post('/payments').send(body);
+    expect(first.status).toBe(201);
+    expect(first.body.amount).toBe('1000');
+    const again = await request(app).post('/payments').send(body);
+    expect([again.status, again.body.id]).toEqual([200, first.body.id]);
+  });
+
+  it('when a JPY payment is recorded, then the row reads "1000.00": what the previous release compares a retry with, as a string', async () => {
+    const body = paymentRequest({ amount: '1000', currency: 'JPY' });
+    expect((await request(app).post('/payments').send(body)).status).toBe(201);
+    // The previous release reads the column as node-postgres gives it and compares it with its normalised "1000.00".
+    const row = await database.db('payments').select('amount').where({ order_reference: body.orderReference }).first();
+    expect(row.amount).toBe('1000.00');
+  });
+
+  it('when the retry of an order from before #14 asks for JPY "10.5" and exactly that charge is recorded ("10.50"), then it answers that payment (200) and charges nothing new', async () => {
+    const body = paymentRequest({ amount: '10.5', currency: 'JPY' });
+    const recordedBefore = await database.db.raw<{ rows: { id: string }[] }>(
+      `insert into payments (id, order_reference, amount, currency, payment_method, status, customer_id,
+                             customer_first_name, customer_last_name, customer_email)
+       values (gen_random_uuid(), ?, 10.50, 'JPY', 'VISA', 'CONFIRMED', 'cust-42', 'Ada', 'Lovelace', 'ada@example.com')
+       returning id`,
+      [body.orderReference],
+    );
+    const before = await written();
+    const response = await request(app).post('/payments').send(body);
+    expect([response.status, response.body.id, response.body.amount]).toEqual([200, recordedBefore.rows[0]!.id, '10.5']);
+    expect((await request(app).post('/payments').send({ ...body, amount: '10.50' })).status).toBe(200);
+    expect(await written()).toEqual(before);
+  });
+
+  it('when JPY "10.5" is asked for and no such charge is recorded (none, or another amount), then it answers 400 and charges nothing', async () => {
+    const body = paymentRequest({ amount: '10.5', currency: 'JPY' });
+    expect((await request(app).post('/payments').send(body)).status).toBe(400);
+    await database.db('payments').insert({
+      id: database.db.raw('gen_random_uuid()'), order_reference: body.orderReference, amount: '10.60', currency: 'JPY',
+      payment_method: 'VISA', status: 'CONFIRMED', customer_id: 'cust-42', customer_first_name: 'Ada',
+      customer_last_name: 'Lovelace', customer_email: 'ada@example.com',
+    });
+    const before = await written();
+    expect((await request(app).post('/payments').send(body)).status).toBe(400);
+    expect(await written()).toEqual(before);
   });
 
   it('describes the amount per currency in its OpenAPI document (an if/then per group of minor units)', () => {
