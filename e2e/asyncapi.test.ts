@@ -2,10 +2,9 @@
 // serves (/asyncapi.json): every payment.confirmed on payment-topic, and a dead
 // letter on payment-topic-dlq, each read straight from the broker (kafkajs) and
 // checked against the document's message schema.
-import { randomUUID } from 'node:crypto';
 import { asyncApiProblems, messageValidator } from '../test-support/asyncapi';
 import { readWholeTopic } from './support/kafka';
-import { appUrl, eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
+import { appUrl, eventually, http, invoke, publishUnprocessableEvent, uniqueCustomer } from './support/stack';
 import { asCustomer } from './support/tokens';
 
 /** The document as payment-service serves it (no token, like /openapi.json). */
@@ -70,21 +69,7 @@ describe('the AsyncAPI document, against what is really published', () => {
     const validate = messageValidator(document, 'deadLetter');
     // An event notification-service must reject (its amount is a number): the way the resilience test makes one.
     const orderReference = `ORD-ASYNCAPI${Date.now()}`;
-    const poisonId = randomUUID();
-    const published = await http(
-      'POST',
-      `${sidecarUrl('payment-service')}/v1.0/publish/kafka-pubsub/payment-topic?metadata.partitionKey=${orderReference}`,
-      JSON.stringify({
-        specversion: '1.0',
-        id: poisonId,
-        type: 'payment.confirmed',
-        source: 'e2e-asyncapi',
-        datacontenttype: 'application/json',
-        data: { orderReference, amount: 12.5, customer: { id: 'x' } },
-      }),
-      { 'content-type': 'application/cloudevents+json' },
-    );
-    expect(published.status).toBe(204);
+    const { id: poisonId } = await publishUnprocessableEvent('e2e-asyncapi', orderReference);
 
     const letter = await eventually('the dead letter on payment-topic-dlq', async () => {
       const letters = await readWholeTopic('payment-topic-dlq');

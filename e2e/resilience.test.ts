@@ -1,13 +1,12 @@
 // Never freeze, never lose, never duplicate — proven with real faults on the
 // real system: payment-service hung, Kafka hung, an event that cannot be processed.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { whileFrozen } from './support/faults';
 import { readWholeTopic } from './support/kafka';
 import { emailsTo } from './support/maildev';
-import { eventually, http, invoke, sidecarUrl, uniqueCustomer } from './support/stack';
+import { eventually, invoke, publishUnprocessableEvent, uniqueCustomer } from './support/stack';
 import { asCustomer } from './support/tokens';
 
 jest.setTimeout(180_000);
@@ -104,21 +103,7 @@ describe('when Kafka hangs', () => {
 describe('an event that can never be processed', () => {
   it('is recorded as REJECTED, sent to the dead-letter topic, and does not hold up the events behind it', async () => {
     const orderReference = `ORD-POISON${Date.now()}`;
-    const poisonId = randomUUID();
-    const published = await http(
-      'POST',
-      `${sidecarUrl('payment-service')}/v1.0/publish/kafka-pubsub/payment-topic?metadata.partitionKey=${orderReference}`,
-      JSON.stringify({
-        specversion: '1.0',
-        id: poisonId,
-        type: 'payment.confirmed',
-        source: 'e2e-poison',
-        datacontenttype: 'application/json',
-        data: { orderReference, amount: 12.5, customer: { id: 'x' } },
-      }),
-      { 'content-type': 'application/cloudevents+json' },
-    );
-    expect(published.status).toBe(204);
+    const { id: poisonId } = await publishUnprocessableEvent('e2e-poison', orderReference);
 
     const rejected = await eventually('the REJECTED notification', async () => {
       const listed = await invoke('notification-service', 'notification-service', 'GET', `notifications?orderReference=${orderReference}`);

@@ -1,5 +1,6 @@
 // Where the running system is, as `npm test` started it (scripts/orderflow.mjs
 // passes the ports; the defaults are the documented ones).
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 export type ServiceName = 'order-service' | 'payment-service' | 'notification-service';
@@ -132,4 +133,28 @@ export function uniqueCustomer(overrides: Partial<{ firstName: string; lastName:
   sequence += 1;
   const tag = `${Date.now().toString(36)}${sequence}${Math.random().toString(36).slice(2, 6)}`;
   return { id: `e2e-${tag}`, firstName: 'Ada', lastName: 'Lovelace', email: `ada.${tag}@example.com`, ...overrides };
+}
+
+/**
+ * Publishes, through payment-service's sidecar, a payment.confirmed that
+ * notification-service can never process (its amount is a number): it answers
+ * DROP, and its sidecar moves the event to payment-topic-dlq.
+ */
+export async function publishUnprocessableEvent(source: string, orderReference: string): Promise<{ id: string }> {
+  const id = randomUUID();
+  const published = await http(
+    'POST',
+    `${sidecarUrl('payment-service')}/v1.0/publish/kafka-pubsub/payment-topic?metadata.partitionKey=${orderReference}`,
+    JSON.stringify({
+      specversion: '1.0',
+      id,
+      type: 'payment.confirmed',
+      source,
+      datacontenttype: 'application/json',
+      data: { orderReference, amount: 12.5, customer: { id: 'x' } },
+    }),
+    { 'content-type': 'application/cloudevents+json' },
+  );
+  if (published.status !== 204) throw new Error(`publishing the unprocessable event answered ${published.status}`);
+  return { id };
 }
