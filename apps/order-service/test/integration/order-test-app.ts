@@ -64,3 +64,20 @@ export const asService = (app: express.Express, appId = TRUSTED_SERVICE) => viaS
 
 /** Requests from a customer with this bearer token, as our sidecar relays them. */
 export const asCustomer = (app: express.Express, token: string) => viaSidecar(app).set('authorization', `Bearer ${token}`);
+
+/** payment-service as the stub sidecar plays it: confirms whatever it is asked to charge. */
+export const confirmingPayments = (call: { body: unknown }) => {
+  const body = call.body as { orderReference: string; amount: string; currency: string; paymentMethod: string };
+  return {
+    status: 201,
+    body: {
+      id: '0b0d2f5a-8f5c-4c3e-9d1e-7b1f0c2a9e11',
+      orderReference: body.orderReference,
+      amount: body.amount,
+      currency: body.currency,
+      paymentMethod: body.paymentMethod,
+      status: 'CONFIRMED',
+      createdAt: new Date().toISOString(),
+    },
+  };
+};

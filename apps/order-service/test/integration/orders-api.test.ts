@@ -3,7 +3,7 @@ import { orderServiceOpenApi } from '../../src/http/openapi';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import type { buildOrderApp } from '../../src/app';
-import { asCustomer, buildTestOrderApp } from './order-test-app';
+import { asCustomer, buildTestOrderApp, confirmingPayments } from './order-test-app';
 import { migrations } from '../../src/data/migrations';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
@@ -17,23 +17,6 @@ const validOrder = {
   ],
   currency: 'EUR',
   paymentMethod: 'VISA',
-};
-
-/** payment-service as the stub sidecar plays it: confirms whatever it is asked to charge. */
-const confirmingPayments = (request: { body: unknown }) => {
-  const body = request.body as { orderReference: string; amount: string; currency: string; paymentMethod: string };
-  return {
-    status: 201,
-    body: {
-      id: '0b0d2f5a-8f5c-4c3e-9d1e-7b1f0c2a9e11',
-      orderReference: body.orderReference,
-      amount: body.amount,
-      currency: body.currency,
-      paymentMethod: body.paymentMethod,
-      status: 'CONFIRMED',
-      createdAt: new Date().toISOString(),
-    },
-  };
 };
 
 let database: TestDatabase;

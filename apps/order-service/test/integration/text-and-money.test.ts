@@ -9,7 +9,7 @@ import type { buildOrderApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
 import { orderServiceOpenApi } from '../../src/http/openapi';
 import { startTestIssuer, type TestIssuer } from '../support/test-issuer';
-import { asCustomer, buildTestOrderApp } from './order-test-app';
+import { asCustomer, buildTestOrderApp, confirmingPayments } from './order-test-app';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { hostileHeaderText, hostileText, percentEncode } from '../../../../test-support/hostile-text';
@@ -22,23 +22,6 @@ const order = (overrides: object = {}, item: object = {}) => ({
   paymentMethod: 'VISA',
   ...overrides,
 });
-
-/** payment-service as the stub sidecar plays it: confirms whatever it is asked to charge. */
-const confirmingPayments = (call: { body: unknown }) => {
-  const body = call.body as { orderReference: string; amount: string; currency: string; paymentMethod: string };
-  return {
-    status: 201,
-    body: {
-      id: '0b0d2f5a-8f5c-4c3e-9d1e-7b1f0c2a9e11',
-      orderReference: body.orderReference,
-      amount: body.amount,
-      currency: body.currency,
-      paymentMethod: body.paymentMethod,
-      status: 'CONFIRMED',
-      createdAt: new Date().toISOString(),
-    },
-  };
-};
 
 let database: TestDatabase;
 let sidecar: StubSidecar;

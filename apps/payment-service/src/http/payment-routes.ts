@@ -33,14 +33,18 @@ export function paymentView(payment: Payment): z.infer<typeof paymentSchema> {
 export function paymentRoutes(deps: PaymentRouteDeps) {
   return (router: Router) => {
     router.post('/payments', async (req, res) => {
-      const repeated = await legacyChargeRepeated(req.body, deps.payments);
-      if (repeated) {
+      let request;
+      try {
+        request = parseInput(paymentRequestSchema, req.body);
+      } catch (invalid) {
+        // Only a request the contract refuses can be a pre-#14 retry of a charge already recorded: one parse on the hot path.
+        const repeated = await legacyChargeRepeated(req.body, deps.payments);
+        if (!repeated) throw invalid;
         deps.metrics.paymentsRecorded.inc({ result: 'repeated' });
         res.location(`/payments/${repeated.id}`);
         res.status(200).json(paymentView(repeated));
         return;
       }
-      const request = parseInput(paymentRequestSchema, req.body);
       let recorded;
       try {
         recorded = await recordPayment(request, deps.payments, { traceparent: traceparentOf(req.header('traceparent')) });

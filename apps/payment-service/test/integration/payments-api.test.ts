@@ -36,15 +36,21 @@ beforeAll(async () => {
   sidecar = await startStubSidecar(() => ({ status: 204 }));
   payments = new KnexPaymentRepository(database.db);
   publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
-  app = buildPaymentApp({
+  app = paymentApp();
+});
+
+/** The app as its tests build it; `overrides` changes one dependency. */
+function paymentApp(overrides: Partial<Parameters<typeof buildPaymentApp>[0]> = {}) {
+  return buildPaymentApp({
     db: database.db,
     payments,
     metrics: createPaymentMetrics(payments),
     onPaymentRecorded: () => {},
     logger: testLogger,
     bodyLimit: '64kb',
+    ...overrides,
   });
-});
+}
 
 afterAll(async () => {
   await sidecar.close();
@@ -258,15 +264,7 @@ describe('a payment request over the body limit', () => {
 
 describe('GET /asyncapi.json', () => {
   it('serves the AsyncAPI 3 document of payment-topic and its dead letters, without the app token, as /openapi.json is served', async () => {
-    const guarded = buildPaymentApp({
-      db: database.db,
-      payments,
-      metrics: createPaymentMetrics(payments),
-      onPaymentRecorded: () => {},
-      logger: testLogger,
-      bodyLimit: '64kb',
-      appApiToken: 'only-the-sidecar-knows',
-    });
+    const guarded = paymentApp({ appApiToken: 'only-the-sidecar-knows' });
     for (const served of [app, guarded]) {
       const response = await request(served).get('/asyncapi.json');
       expect(response.status).toBe(200);
