@@ -5,6 +5,8 @@
 //   npm run k8s -- down      stop it, then check that nothing is left behind on the host
 //   npm run k8s -- status    what runs; when nothing does, the leftover check
 //   npm run k8s -- build     only the builds (into .local/k8s/bin)
+//   npm run k8s -- images    the three service images from their Dockerfiles (buildah), into the node
+//   npm run k8s -- dapr      Dapr's control plane from Dapr's chart, mTLS on, our images
 //   npm run k8s -- kubectl ARGS...   kubectl against the node (inside its network namespace)
 //   npm run k8s -- helm ARGS...      helm likewise
 import { spawnSync } from 'node:child_process';
@@ -43,7 +45,11 @@ async function passThrough(tool, args) {
   const sandbox = livePid('sandbox');
   if (!sandbox) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
   const binary = tool === 'helm' ? (await import('./lib/helm.mjs')).HELM : path.join(BIN, 'kubectl');
-  const result = spawnSync('nsenter', ['-t', String(sandbox), '-n', '--', binary, '--kubeconfig', paths.admin, ...args], { stdio: 'inherit' });
+  const { helmHome } = await import('./lib/k8s/dapr.mjs');
+  const result = spawnSync('nsenter', ['-t', String(sandbox), '-n', '--', binary, '--kubeconfig', paths.admin, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, ...helmHome() },
+  });
   process.exitCode = result.status ?? 1;
 }
 
@@ -77,6 +83,17 @@ const commands = {
       info('the node is not running; leftover check:');
       if ((await checkLeftovers()).length > 0) process.exitCode = 1;
     }
+  },
+  async images() {
+    requireRoot();
+    const { ensureAppImages } = await import('./lib/k8s/app-images.mjs');
+    await ensureAppImages();
+  },
+  async dapr() {
+    requireRoot();
+    const { ensureHelm } = await import('./lib/helm.mjs');
+    const { installDapr } = await import('./lib/k8s/dapr.mjs');
+    await installDapr({ helm: await ensureHelm() });
   },
   kubectl: (...args) => passThrough('kubectl', args),
   helm: (...args) => passThrough('helm', args),

@@ -209,7 +209,13 @@ iptables:
 `);
 }
 
+/**
+ * The registry part of every image built here. It resolves nowhere: the kubelet
+ * never pulls (imagePullPolicy Never), the images are imported into containerd.
+ */
+export const LOCAL_REGISTRY = 'orderflow.local';
+
 /** The name under which a locally built image is imported into the node's containerd. */
 export function localImage(name, tag) {
-  return `orderflow.local/${name}:${tag}`;
+  return `${LOCAL_REGISTRY}/${name}:${tag}`;
 }

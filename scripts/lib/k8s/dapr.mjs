@@ -1,0 +1,117 @@
+// Dapr's control plane on the local cluster, from Dapr's own Helm chart
+// (charts/dapr in the github.com/dapr/dapr module, the version our daprd is
+// built from), mTLS on (the chart's default), every image built here:
+//
+//   operator, injector, sentry   built from the same module (its own go.mod
+//                                and go.sum, as released), into .local/k8s/bin/dapr/
+//   daprd                        OUR build (dapr/daprd: our components, our SMTP
+//                                binding), the sidecar the injector adds to our pods
+//
+// Not installed: placement (no actors here) and the scheduler (a StatefulSet
+// whose volume needs a provisioner this node does not have; no workflows or
+// jobs here).
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../settings.mjs';
+import { info, run, step } from '../step.mjs';
+import { isExecutable, readStamp, writeStamp } from '../local-files.mjs';
+import { DAPR_PINS } from '../dapr-toolchain.mjs';
+import { BIN, K8S_DIR, moduleDir } from './build.mjs';
+import { LOCAL_REGISTRY, localImage } from './config.mjs';
+import { ensureDaprdImage } from './app-images.mjs';
+import { importImage, packImage } from './images.mjs';
+import { kubectl } from './node.mjs';
+
+const CONTROL_PLANE = ['operator', 'injector', 'sentry'];
+const DAPR_BIN = path.join(BIN, 'dapr');
+const STAMP = path.join(K8S_DIR, 'build-stamp.json');
+/** The images' tag: the Dapr release without its "v". */
+const TAG = DAPR_PINS.dapr.slice(1);
+const NAMESPACE = 'dapr-system';
+
+const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off', GOFLAGS: '-buildvcs=false' };
+
+async function ensureControlPlaneBinaries() {
+  const go = (await run('go', ['version'])).trim();
+  const ldflags = [
+    '-s', '-w',
+    `-X github.com/dapr/dapr/pkg/buildinfo.version=${TAG}`,
+    `-X github.com/dapr/dapr/pkg/buildinfo.gitcommit=${DAPR_PINS.daprCommit}`,
+    `-X github.com/dapr/dapr/pkg/buildinfo.gitversion=${DAPR_PINS.dapr}`,
+  ].join(' ');
+  const inputs = JSON.stringify([go, DAPR_PINS.dapr, ldflags]);
+  if (readStamp(STAMP).daprControlPlane === inputs && CONTROL_PLANE.every((name) => isExecutable(path.join(DAPR_BIN, name)))) return;
+  const dir = await moduleDir(`github.com/dapr/dapr@${DAPR_PINS.dapr}`);
+  fs.mkdirSync(DAPR_BIN, { recursive: true });
+  await step(`Building Dapr ${DAPR_PINS.dapr} operator, injector and sentry (cold about 6-10 minutes)`, () =>
+    run('nice', ['-n', '19', 'ionice', '-c3', 'go', 'build', '-trimpath', '-ldflags', ldflags, '-o', `${DAPR_BIN}/`,
+      ...CONTROL_PLANE.map((name) => `./cmd/${name}`)], { cwd: dir, env: GO_ENV }),
+  );
+  writeStamp(STAMP, { ...readStamp(STAMP), daprControlPlane: inputs });
+}
+
+/**
+ * Our daprd, built as `npm start` builds it (scripts/lib/dapr-toolchain.mjs),
+ * in a child process at the lowest priority (the toolchain's own go builds
+ * inherit it).
+ */
+async function ensureOurDaprd() {
+  const script = "import('./scripts/lib/dapr-toolchain.mjs').then(async (m) => { const t = await m.ensureDaprToolchain(); console.log('DAPRD=' + t.daprd); })";
+  const output = await run('nice', ['-n', '19', 'ionice', '-c3', process.execPath, '--input-type=module', '-e', script], { cwd: ROOT });
+  return /^DAPRD=(.+)$/m.exec(output)[1];
+}
+
+export async function installDapr({ helm }) {
+  await ensureControlPlaneBinaries();
+  const daprd = await step('Our daprd (dapr/daprd, as npm start builds it)', () => ensureOurDaprd());
+  await step('Dapr images (operator, injector, sentry, our daprd), imported into the node', async () => {
+    for (const name of CONTROL_PLANE) {
+      const ref = localImage(`dapr/${name}`, TAG);
+      // Dapr's chart runs everything with runAsNonRoot.
+      await importImage(ref, await packImage({ ref, files: { [`/${name}`]: path.join(DAPR_BIN, name) }, entrypoint: [`/${name}`], user: '65532:65532' }));
+    }
+    info(`sidecar image: ${await ensureDaprdImage({ daprd, tag: TAG })}`);
+  });
+  const values = path.join(K8S_DIR, 'dapr-values.yaml');
+  fs.writeFileSync(values, `# Written by scripts/lib/k8s/dapr.mjs: Dapr's chart with the images built here.
+global:
+  registry: ${LOCAL_REGISTRY}/dapr
+  tag: "${TAG}"
+  imagePullPolicy: Never
+  mtls:
+    enabled: true
+  actors:
+    enabled: false
+  scheduler:
+    enabled: false
+  prometheus:
+    enabled: false
+  ha:
+    enabled: false
+dapr_sidecar_injector:
+  image:
+    name: "${localImage('dapr/daprd', TAG)}"
+  sidecarImagePullPolicy: Never
+`);
+  const chart = path.join(await moduleDir(`github.com/dapr/dapr@${DAPR_PINS.dapr}`), 'charts', 'dapr');
+  await step(`Dapr ${DAPR_PINS.dapr} control plane (helm upgrade --install dapr ${path.relative(ROOT, chart) || chart}; about 2 minutes)`, () =>
+    helmRun(helm, ['upgrade', '--install', 'dapr', chart, '--namespace', NAMESPACE, '--create-namespace', '-f', values, '--wait', '--timeout', '10m'], {
+      hint: `npm run k8s -- kubectl -n ${NAMESPACE} get pods; npm run k8s -- kubectl -n ${NAMESPACE} describe pods`,
+    }),
+  );
+  const mtls = (await kubectl(['-n', NAMESPACE, 'get', 'configurations.dapr.io', 'daprsystem', '-o', 'jsonpath={.spec.mtls.enabled}'])).trim();
+  info(`Configuration daprsystem: mtls.enabled=${mtls}`);
+  process.stdout.write(await kubectl(['-n', NAMESPACE, 'get', 'pods', '-o', 'wide']));
+}
+
+/** Helm inside the node's network namespace, with its own folders in .local/k8s (never the user's Helm configuration). */
+export async function helmRun(helm, args, options = {}) {
+  const { inSandbox } = await import('./node.mjs');
+  const { paths } = await import('./layout.mjs');
+  return inSandbox(helm, ['--kubeconfig', paths.admin, ...args], { mounts: false, env: helmHome(), ...options });
+}
+
+export function helmHome() {
+  const home = path.join(K8S_DIR, 'helm-home');
+  return { HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
+}
