@@ -46,7 +46,7 @@ async function passThrough(tool, args) {
   if (!sandbox) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
   const binary = tool === 'helm' ? (await import('./lib/helm.mjs')).HELM : path.join(BIN, 'kubectl');
   const { helmHome } = await import('./lib/k8s/dapr.mjs');
-  const result = spawnSync('nsenter', ['-t', String(sandbox), '-n', '--', binary, '--kubeconfig', paths.admin, ...args], {
+  const result = spawnSync('nsenter', ['-t', String(sandbox), '-n', '--', binary, '--kubeconfig', paths.admin, ...(tool === 'kubectl' ? ['--cache-dir', path.join(paths.node, 'kube-cache')] : []), ...args], {
     stdio: 'inherit',
     env: { ...process.env, ...helmHome() },
   });

@@ -67,7 +67,8 @@ export function inSandbox(command, args, { mounts = true, ...options } = {}) {
 
 /** kubectl against the local cluster (from inside the sandbox's network, where the API server listens). */
 export function kubectl(args, options = {}) {
-  return inSandbox(path.join(BIN, 'kubectl'), ['--kubeconfig', paths.admin, ...args], { mounts: false, ...options });
+  // Its discovery cache in .local/k8s too, never in the user's ~/.kube.
+  return inSandbox(path.join(BIN, 'kubectl'), ['--kubeconfig', paths.admin, '--cache-dir', path.join(paths.node, 'kube-cache'), ...args], { mounts: false, ...options });
 }
 
 /** `program`: what the process runs once started (nsenter and unshare exec it, so the pid stays the same). */
