@@ -189,9 +189,12 @@ export async function up() {
       `--cert-dir=${path.join(paths.kubelet, 'pki')}`, `--hostname-override=${nodeName}`, `--node-ip=${nodeIp}`, '--v=1',
     ]);
     startDaemon('kube-proxy', path.join(BIN, 'kube-proxy'), [`--config=${etc('kube-proxy.yaml')}`, '--v=1']);
+    // After a restart etcd still holds the last run's "Ready": only a heartbeat
+    // from the kubelet just started counts (timestamps have whole seconds).
+    const since = Math.floor(Date.now() / 1000) * 1000;
     await waitFor(`node ${nodeName} Ready`, async () => {
-      const status = await kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-      return status.trim() === 'True';
+      const ready = JSON.parse(await kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")]}']));
+      return ready.status === 'True' && Date.parse(ready.lastHeartbeatTime) >= since;
     }, { timeoutMs: 180_000, intervalMs: 1_000, hint: logHint('kubelet') });
   });
 
