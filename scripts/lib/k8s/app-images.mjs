@@ -17,6 +17,7 @@
 // mount namespace (unshare -m), so none of its overlay mounts reaches the host.
 import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { ROOT } from '../settings.mjs';
 import { info, run, SetupError, step } from '../step.mjs';
 import { readStamp, writeStamp } from '../local-files.mjs';
@@ -125,6 +126,25 @@ async function ensureBaseImage() {
   return base;
 }
 
+/**
+ * A machine whose HTTPS goes through an intercepting proxy trusts its CA
+ * through NODE_EXTRA_CA_CERTS (this one does); the official Node.js binary in
+ * the image knows only its own roots, and `npm ci` fails with
+ * SELF_SIGNED_CERT_IN_CHAIN. The RUN steps then get a global npmrc whose
+ * `cafile` holds Node's roots plus that CA, bind-mounted for the build only:
+ * nothing of it lands in a layer or in the image's configuration.
+ */
+function buildTrustVolumes() {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (!extra || !fs.existsSync(extra)) return [];
+  const dir = path.join(BUILDAH_DIR, 'build-trust');
+  fs.mkdirSync(dir, { recursive: true });
+  const inImage = '/usr/local/etc/orderflow-build-ca.pem';
+  fs.writeFileSync(path.join(dir, 'ca.pem'), `${tls.rootCertificates.join('\n')}\n${fs.readFileSync(extra, 'utf8')}`);
+  fs.writeFileSync(path.join(dir, 'npmrc'), `cafile=${inImage}\n`);
+  return ['--volume', `${path.join(dir, 'ca.pem')}:${inImage}:ro`, '--volume', `${path.join(dir, 'npmrc')}:/usr/local/etc/npmrc:ro`];
+}
+
 /** The tag the chart uses by default: its appVersion. */
 export function chartAppVersion() {
   const chart = fs.readFileSync(path.join(ROOT, 'charts', 'orderflow', 'Chart.yaml'), 'utf8');
@@ -146,6 +166,7 @@ export async function ensureAppImages({ tag = chartAppVersion() } = {}) {
     await step(`Image ${ref} from apps/${service}/Dockerfile (buildah)`, async () => {
       await buildah(['bud', '--layers', '--isolation', 'chroot', '--network', 'host',
         ...(process.env.ORDERFLOW_K8S_PULL_BASE === '1' ? [] : ['--pull-never']),
+        ...buildTrustVolumes(),
         '-f', path.join('apps', service, 'Dockerfile'), '-t', ref, '.'], {
         cwd: ROOT,
         hint: `the Dockerfile's RUN steps need the npm registry; the base image is ${base.fullName}`,
