@@ -86,6 +86,8 @@ const commands = {
   },
   async images() {
     requireRoot();
+    const { ensureDebianPackages } = await import('./lib/k8s/build.mjs');
+    await ensureDebianPackages();
     const { ensureAppImages } = await import('./lib/k8s/app-images.mjs');
     await ensureAppImages();
   },

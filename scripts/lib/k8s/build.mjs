@@ -53,6 +53,9 @@ const DEBIAN_PACKAGES = {
   conntrack: '/usr/sbin/conntrack',
   umoci: '/usr/bin/umoci',
   skopeo: '/usr/bin/skopeo',
+  // images: the Dockerfiles' builder, and the Debian rootfs of their base image
+  buildah: '/usr/bin/buildah',
+  mmdebstrap: '/usr/bin/mmdebstrap',
   gcc: '/usr/bin/gcc',
   'libc6-dev': '/usr/lib/x86_64-linux-gnu/libc.a',
   openssl: '/usr/bin/openssl',
