@@ -3,7 +3,8 @@
 // `npm run k8s -- status` prints it when the node is not running.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { BIN } from './build.mjs';
+import path from 'node:path';
+import { BIN, K8S_DIR } from './build.mjs';
 import { NODE_DIR, network } from './layout.mjs';
 import { comm, hostStateBeforeUp, inNodeCgroup, nodeCgroups, readHostSysctls, recordedNamespaces } from './node.mjs';
 
@@ -11,7 +12,7 @@ import { comm, hostStateBeforeUp, inNodeCgroup, nodeCgroups, readHostSysctls, re
 export function findLeftovers() {
   return [
     { what: 'processes of the node (running from .local/k8s, in its namespaces, or in its cgroups)', found: nodeProcesses() },
-    { what: 'mounts on the host under .local/k8s, or of the sandbox namespaces', found: hostMounts() },
+    { what: 'mounts on the host of the node or of buildah, or of the sandbox namespaces', found: hostMounts() },
     { what: 'cgroups /kubepods and /k8s.io', found: nodeCgroups() },
     { what: 'iptables rules of the node in the host\'s tables (KUBE-, CNI-)', found: hostIptables() },
     { what: 'network links of the node on the host', found: hostLinks() },
@@ -45,7 +46,8 @@ function hostMounts() {
   const namespaces = recordedNamespaces();
   const inodes = namespaces ? [namespaces.net, namespaces.mnt].map((ns) => /\[(\d+)\]/.exec(ns)?.[1]) : [];
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => {
-    if (line.includes(NODE_DIR)) return true;
+    // The node's own, and buildah's (it works in a private mount namespace; none should reach the host).
+    if (line.includes(NODE_DIR) || line.includes(path.join(K8S_DIR, 'buildah'))) return true;
     // A namespace kept alive by a bind mount (nsfs) would outlive its last process.
     return / - nsfs /.test(line) && inodes.some((inode) => inode && line.includes(`[${inode}]`));
   });
