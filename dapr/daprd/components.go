@@ -6,9 +6,11 @@ import (
 	"github.com/dapr/components-contrib/bindings/cron"
 	contribmiddleware "github.com/dapr/components-contrib/middleware"
 	"github.com/dapr/components-contrib/middleware/http/ratelimit"
+	nrkubernetes "github.com/dapr/components-contrib/nameresolution/kubernetes"
 	"github.com/dapr/components-contrib/nameresolution/mdns"
 	inmemory "github.com/dapr/components-contrib/pubsub/in-memory"
 	"github.com/dapr/components-contrib/pubsub/kafka"
+	secretkubernetes "github.com/dapr/components-contrib/secretstores/kubernetes"
 	secretenv "github.com/dapr/components-contrib/secretstores/local/env"
 	secretfile "github.com/dapr/components-contrib/secretstores/local/file"
 	bindingsLoader "github.com/dapr/dapr/pkg/components/bindings"
@@ -22,7 +24,8 @@ import (
 
 // componentList is printed by --build-info.
 const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output; orderflow's, smtp_binding.go), bindings.cron (input), " +
-	"nameresolution sqlite (behind a one-second cache, nameresolution_cache.go) and mdns, secretstores.local.file, secretstores.local.env, middleware.http.ratelimit, " +
+	"nameresolution sqlite (behind a one-second cache, nameresolution_cache.go), mdns and kubernetes, secretstores.local.file, secretstores.local.env, " +
+	"secretstores.kubernetes, middleware.http.ratelimit, " +
 	"middleware.http.bodylimit (413 problem+json over --max-body-size; orderflow's, body_limit.go)"
 
 // registerComponents registers the only component types orderflow's resources
@@ -41,9 +44,13 @@ func registerComponents(maxBodyBytes int) {
 	// contrib's sqlite resolver behind a one-second cache (nameresolution_cache.go).
 	nrLoader.DefaultRegistry.RegisterComponent(newCachingSQLiteResolver, "sqlite")
 	nrLoader.DefaultRegistry.RegisterComponent(mdns.NewResolver, "mdns")
+	// On Kubernetes (the chart): daprd's default resolver there, and the secret store it
+	// adds by itself, which the chart's secretKeyRefs read (npm run k8s runs them).
+	nrLoader.DefaultRegistry.RegisterComponent(nrkubernetes.NewResolver, "kubernetes")
 
 	secretstoresLoader.DefaultRegistry.RegisterComponent(secretfile.NewLocalSecretStore, "local.file")
 	secretstoresLoader.DefaultRegistry.RegisterComponent(secretenv.NewEnvSecretStore, "local.env")
+	secretstoresLoader.DefaultRegistry.RegisterComponent(secretkubernetes.NewKubernetesSecretStore, "kubernetes")
 
 	httpMiddlewareLoader.DefaultRegistry.RegisterComponent(func(log logger.Logger) httpMiddlewareLoader.FactoryMethod {
 		return func(meta contribmiddleware.Metadata) (middleware.HTTP, error) {
