@@ -171,10 +171,15 @@ export async function ensureAppImages({ tag = chartAppVersion() } = {}) {
         cwd: ROOT,
         hint: `the Dockerfile's RUN steps need the npm registry; the base image is ${base.fullName}`,
       });
+      // Exported and imported again only when the build made a new image.
+      const id = (await buildah(['images', '--no-trunc', '--format', '{{.ID}}', ref])).trim();
       const archive = path.join(K8S_DIR, 'images', `${ref.replace(/[/:]/g, '_')}.tar`);
-      fs.mkdirSync(path.dirname(archive), { recursive: true });
-      fs.rmSync(archive, { force: true });
-      await buildah(['push', '--quiet', ref, `docker-archive:${archive}:${ref}`]);
+      if (readStamp(STAMP)[ref] !== id || !fs.existsSync(archive)) {
+        fs.mkdirSync(path.dirname(archive), { recursive: true });
+        fs.rmSync(archive, { force: true });
+        await buildah(['push', '--quiet', ref, `docker-archive:${archive}:${ref}`]);
+        writeStamp(STAMP, { ...readStamp(STAMP), [ref]: id });
+      }
       await importImage(ref, archive);
     });
     built.push(ref);
