@@ -6,7 +6,8 @@
 //   npm run k8s -- status    what runs; when nothing does, the leftover check
 //   npm run k8s -- build     only the builds (into .local/k8s/bin)
 //   npm run k8s -- images    the three service images from their Dockerfiles (buildah), into the node
-//   npm run k8s -- dapr      Dapr's control plane from Dapr's chart, mTLS on, our images
+//   npm run k8s -- dapr      Dapr's control plane from Dapr's chart, mTLS on, our images;
+//                            checked with two pods calling each other through their sidecars (needs `images`)
 //   npm run k8s -- kubectl ARGS...   kubectl against the node (inside its network namespace)
 //   npm run k8s -- helm ARGS...      helm likewise
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,15 @@ function requireRoot() {
   if (process.getuid?.() !== 0) {
     throw new SetupError('the local cluster needs root (it creates namespaces, mounts and cgroups)', {
       hint: 'run it as root, e.g. sudo npm run k8s -- up',
+    });
+  }
+}
+
+async function requireRunningNode(command) {
+  const { livePid } = await import('./lib/k8s/node.mjs');
+  if (!livePid('containerd') || !livePid('kube-apiserver')) {
+    throw new SetupError(`\`${command}\` needs the node running (it imports into the node's containerd)`, {
+      hint: 'start it with `npm run k8s -- up`, then run this again',
     });
   }
 }
@@ -86,6 +96,7 @@ const commands = {
   },
   async images() {
     requireRoot();
+    await requireRunningNode('images');
     const { ensureDebianPackages } = await import('./lib/k8s/build.mjs');
     await ensureDebianPackages();
     const { ensureAppImages } = await import('./lib/k8s/app-images.mjs');
@@ -93,6 +104,7 @@ const commands = {
   },
   async dapr() {
     requireRoot();
+    await requireRunningNode('dapr');
     const { ensureHelm } = await import('./lib/helm.mjs');
     const { installDapr } = await import('./lib/k8s/dapr.mjs');
     await installDapr({ helm: await ensureHelm() });
