@@ -84,11 +84,16 @@ const commands = {
     }
   },
   async status() {
-    const { daemonStatus, kubectl } = await import('./lib/k8s/node.mjs');
+    const { daemonStatus, kubectl, nodeMemory } = await import('./lib/k8s/node.mjs');
     const daemons = daemonStatus();
     for (const { name, pid } of daemons) info(`${name.padEnd(24)} ${pid ? `running (pid ${pid})` : 'stopped'}`);
     if (daemons.some(({ pid }) => pid)) {
       process.stdout.write(await kubectl(['get', 'nodes,pods', '-A', '-o', 'wide']).catch((error) => `kubectl: ${error.message}\n`));
+      const memory = nodeMemory();
+      if (memory) {
+        info(`memory (RSS) of the node, pods included: ${Math.round(memory.totalMiB)} MiB`);
+        info(memory.rows.slice(0, 12).map(([name, mib]) => `${name} ${Math.round(mib)}`).join(', '));
+      }
     } else {
       info('the node is not running; leftover check:');
       if ((await checkLeftovers()).length > 0) process.exitCode = 1;

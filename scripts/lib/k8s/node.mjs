@@ -440,6 +440,28 @@ export function recordedNamespaces() {
   }
 }
 
+/**
+ * Resident memory of the node: every process in the sandbox's mount namespace
+ * (the daemons, containerd's shims) or in the node's cgroups (the containers),
+ * in MiB, by process name, largest first.
+ */
+export function nodeMemory() {
+  const sandbox = livePid('sandbox');
+  if (!sandbox) return null;
+  const byName = new Map();
+  for (const pid of [sandbox, ...processesOfTheNode(sandbox)]) {
+    try {
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      const name = inNodeCgroup(pid) ? `pod:${comm(pid)}` : comm(pid);
+      byName.set(name, (byName.get(name) ?? 0) + rss / 1024);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const rows = [...byName].sort((a, b) => b[1] - a[1]);
+  return { totalMiB: rows.reduce((sum, [, mib]) => sum + mib, 0), rows };
+}
+
 export function daemonStatus() {
   return ['sandbox', ...DAEMONS].map((name) => ({ name, pid: livePid(name) }));
 }
