@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../settings.mjs';
-import { info, run, SetupError, step } from '../step.mjs';
+import { info, run, SetupError, step, waitFor } from '../step.mjs';
 import { isExecutable, readStamp, writeStamp } from '../local-files.mjs';
 import { DAPR_PINS } from '../dapr-toolchain.mjs';
 import { BIN, K8S_DIR, moduleDir } from './build.mjs';
@@ -150,8 +150,16 @@ spec:
     const containers = (await kubectl(['-n', SMOKE_NAMESPACE, 'get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name}: {.spec.containers[*].name}{"\\n"}{end}'])).trim();
     info(containers.replace(/\n/g, '; '));
     const call = "fetch('http://127.0.0.1:3500/v1.0/invoke/echo." + SMOKE_NAMESPACE + "/method/hello').then(async (r) => console.log(r.status, await r.text()))";
-    const answer = (await kubectl(['-n', SMOKE_NAMESPACE, 'exec', 'deploy/caller', '-c', 'app', '--', 'node', '-e', call], { hint })).trim();
-    if (answer !== '200 echo /hello') throw new SetupError(`caller → echo through the sidecars answered "${answer}", expected "200 echo /hello"`, { hint });
+    // The operator makes the `echo-dapr` Service the sidecars find each other by
+    // a moment after the pods start (longer while it restarts after `up`): until
+    // then the call fails with "no such host".
+    let answer = '';
+    await waitFor('caller → echo through the sidecars', async () => {
+      answer = (await kubectl(['-n', SMOKE_NAMESPACE, 'exec', 'deploy/caller', '-c', 'app', '--', 'node', '-e', call])).trim();
+      return answer === '200 echo /hello';
+    }, { timeoutMs: 90_000, intervalMs: 2_000 }).catch(() => {
+      throw new SetupError(`caller → echo through the sidecars answered "${answer}", expected "200 echo /hello"`, { hint });
+    });
     const identity = (await kubectl(['-n', SMOKE_NAMESPACE, 'logs', 'deploy/echo', '-c', 'daprd'])).split('\n').find((line) => /workload identity expiry watcher/.test(line));
     if (!identity) throw new SetupError("echo's sidecar never logged its workload certificate from Sentry", { hint });
     info(`caller → echo: ${answer}; echo's sidecar: ${/msg="([^"]+)"/.exec(identity)?.[1]}`);
