@@ -34,5 +34,10 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.test.ts'],
     },
+    {
+      ...shared,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/charts/cluster-test/**/*.test.ts'],
+    },
   ],
 };

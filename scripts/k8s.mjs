@@ -8,6 +8,9 @@
 //   npm run k8s -- images    the three service images from their Dockerfiles (buildah), into the node
 //   npm run k8s -- dapr      Dapr's control plane from Dapr's chart, mTLS on, our images;
 //                            checked with two pods calling each other through their sidecars (needs `images`)
+//   npm run k8s -- start     all of the above as needed, then orderflow on it: PostgreSQL, Kafka,
+//                            MailDev and the development issuer on this machine, published into the
+//                            node; `helm install` of charts/orderflow; Ctrl-C stops them (the node stays)
 //   npm run k8s -- kubectl ARGS...   kubectl against the node (inside its network namespace)
 //   npm run k8s -- helm ARGS...      helm likewise
 import { spawnSync } from 'node:child_process';
@@ -20,12 +23,8 @@ async function build() {
   return ensureClusterBinaries();
 }
 
-function requireRoot() {
-  if (process.getuid?.() !== 0) {
-    throw new SetupError('the local cluster needs root (it creates namespaces, mounts and cgroups)', {
-      hint: 'run it as root, e.g. sudo npm run k8s -- up',
-    });
-  }
+async function requireRoot() {
+  (await import('./lib/k8s/cluster-stack.mjs')).requireRoot();
 }
 
 async function requireRunningNode(command) {
@@ -66,14 +65,14 @@ async function passThrough(tool, args) {
 const commands = {
   build,
   async up() {
-    requireRoot();
+    await requireRoot();
     await build();
     const { up } = await import('./lib/k8s/node.mjs');
     await up();
     info('kubectl: npm run k8s -- kubectl get pods -A      stop: npm run k8s -- down');
   },
   async down() {
-    requireRoot();
+    await requireRoot();
     const { down } = await import('./lib/k8s/node.mjs');
     await step('Stopping the node', () => down());
     const left = await step('Checking that nothing is left behind', () => checkLeftovers());
@@ -100,7 +99,7 @@ const commands = {
     }
   },
   async images() {
-    requireRoot();
+    await requireRoot();
     await requireRunningNode('images');
     const { ensureDebianPackages } = await import('./lib/k8s/build.mjs');
     await ensureDebianPackages();
@@ -108,11 +107,43 @@ const commands = {
     await ensureAppImages();
   },
   async dapr() {
-    requireRoot();
+    await requireRoot();
     await requireRunningNode('dapr');
     const { ensureHelm } = await import('./lib/helm.mjs');
     const { installDapr } = await import('./lib/k8s/dapr.mjs');
     await installDapr({ helm: await ensureHelm() });
+  },
+  async start() {
+    await requireRoot();
+    const { ensureHelm } = await import('./lib/helm.mjs');
+    const helm = await ensureHelm();
+    const { ensureClusterWithDapr, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
+    await ensureClusterWithDapr({ helm });
+    const postgres = await import('./lib/postgres.mjs');
+    const { stopAll } = await import('./lib/processes.mjs');
+    const stopping = () => stopAll().then(() => process.exit(130));
+    process.once('SIGINT', stopping);
+    process.once('SIGTERM', stopping);
+    await step('PostgreSQL server', () => postgres.ensurePostgres());
+    await step('Starting PostgreSQL', () => postgres.startPostgres());
+    await step('Service databases and roles', () => postgres.ensureDatabases());
+    const { publicUrl } = await startOrderflowOnCluster({ helm, postgres });
+    const { settings } = await import('./lib/settings.mjs');
+    process.stdout.write(`
+orderflow runs on the local cluster (namespace orderflow). Ctrl-C stops PostgreSQL, Kafka,
+MailDev and the issuer on this machine; the node keeps running until \`npm run k8s -- down\`.
+
+  Place an order as customer c-1 through the public Service:
+    TOKEN=$(npm run -s token -- c-1)
+    curl -s -X POST ${publicUrl}/orders -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+      -H "idempotency-key: $(cat /proc/sys/kernel/random/uuid)" \\
+      -d '{"customer":{"id":"c-1","firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"},
+           "items":[{"productId":"book-1","name":"Notes","quantity":2,"unitPrice":"24.95"}],
+           "currency":"EUR","paymentMethod":"VISA"}'
+  The e-mail:  http://127.0.0.1:${settings.smtp.webPort}
+  The pods:    npm run k8s -- kubectl -n orderflow get pods
+`);
+    await new Promise(() => {});
   },
   kubectl: (...args) => passThrough('kubectl', args),
   helm: (...args) => passThrough('helm', args),

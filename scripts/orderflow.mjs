@@ -198,7 +198,7 @@ async function jest(project, env, extraArgs = []) {
  * `services`, `chart`) runs one, and further arguments go to Jest (a file name, -t "name").
  */
 async function commandTest(only, ...jestArgs) {
-  const all = ['services', 'chart', 'e2e'];
+  const all = ['services', 'chart', 'e2e', 'cluster'];
   const suites = only ? [only] : all;
   const unknown = suites.filter((suite) => !all.includes(suite));
   if (unknown.length) throw new SetupError(`unknown test suite "${unknown[0]}"`, { hint: `use ${all.join(', ')}, or nothing for all` });
@@ -238,6 +238,7 @@ async function commandTest(only, ...jestArgs) {
     add(await step('Helm chart tests (offline)', () => jest('chart', chartTestEnvironment(tools), jestArgs)));
   }
   if (suites.includes('e2e')) await endToEnd(toolchain, python, add, jestArgs);
+  if (suites.includes('cluster')) await clusterSuite(postgres, add, jestArgs);
 
   await step('Stopping everything', () => stopAll());
   // The closing line CI reads.
@@ -344,6 +345,49 @@ async function endToEnd(toolchain, python, add, jestArgs) {
     ),
   );
   await control.close();
+}
+
+/**
+ * The chart installed on a real single-node Kubernetes (scripts/lib/k8s/): the
+ * node, our images and Dapr's control plane (each cached in .local/k8s), the
+ * infrastructure of this machine published into it, `helm install`, then the
+ * tests in charts/cluster-test. The node is stopped at the end, and the
+ * leftover check counts as a test. Needs root (namespaces, mounts, cgroups).
+ */
+async function clusterSuite(postgres, add, jestArgs) {
+  const { clusterTestSetup, ensureClusterWithDapr, requireRoot, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
+  requireRoot();
+  // The previous suites' processes go first: the cluster's Kafka needs a listener of its own.
+  await step('Stopping the previous suites\' processes', () => stopAll());
+  const { ensureHelm } = await import('./lib/helm.mjs');
+  const helm = await ensureHelm();
+  let stack;
+  try {
+    await step('Local Kubernetes cluster: node, service images, Dapr\'s control plane', () => ensureClusterWithDapr({ helm }));
+    await step('Starting PostgreSQL', () => postgres.startPostgres({ fast: true }));
+    await step('Empty service databases (the chart\'s migration hooks make every table)', () => postgres.recreateServiceDatabases());
+    stack = await startOrderflowOnCluster({ helm, postgres });
+    add(
+      await step('Cluster tests (charts/orderflow installed on the local cluster)', () =>
+        jest('cluster', {
+          ORDERFLOW_CLUSTER: JSON.stringify(clusterTestSetup({ publicUrl: stack.publicUrl, helm, postgres })),
+          ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
+          ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
+        }, ['--runInBand', ...jestArgs]),
+      ),
+    );
+  } finally {
+    await stack?.close();
+    await stopAll();
+    const { down } = await import('./lib/k8s/node.mjs');
+    const { findLeftovers } = await import('./lib/k8s/leftovers.mjs');
+    const left = await step('Stopping the local cluster, then checking that nothing is left on this machine', async () => {
+      await down();
+      return findLeftovers().filter(({ found }) => found.length > 0);
+    });
+    for (const { what, found } of left) info(`LEFT BEHIND: ${what}: ${found.join(', ')}`);
+    add({ passed: left.length === 0 ? 1 : 0, failed: left.length === 0 ? 0 : 1, skipped: 0 });
+  }
 }
 
 /** `npm run bench` (scripts/bench/): uses the stack when it already answers on the configured ports. */

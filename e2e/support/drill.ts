@@ -54,13 +54,33 @@ const orderBody = (customer: Customer) => ({
   paymentMethod: 'VISA',
 });
 
-function post(entry: OrderEntryPoint, body: { customer: Customer }, idempotencyKey: string): Promise<{ status: number; body: any }> {
-  return http('POST', `${entry.baseUrl}/v1.0/invoke/order-service/method/orders`, body, {
-    'dapr-api-token': apiTokens('order-service').dapr,
-    'idempotency-key': idempotencyKey,
-    ...asCustomer(body.customer.id),
-  });
+/**
+ * Where orders are placed and looked up. The local stack (`localSystem`): through
+ * order-service's sidecar, and each service's own API through its sidecar. The
+ * local Kubernetes cluster (charts/cluster-test) brings its own: the public
+ * Service, and the services' databases.
+ */
+export interface OrderSystem {
+  place(entry: OrderEntryPoint, body: { customer: Customer }, idempotencyKey: string): Promise<{ status: number; body: any }>;
+  /** The customer's orders; undefined when the system did not answer. */
+  ordersOf(customerId: string): Promise<{ reference: string; status: string }[] | undefined>;
+  paymentsFor(reference: string): Promise<unknown[] | undefined>;
+  notificationsFor(reference: string): Promise<{ status: string; attempts: number; lastError: string | null }[] | undefined>;
 }
+
+export const localSystem: OrderSystem = {
+  place: (entry, body, idempotencyKey) =>
+    http('POST', `${entry.baseUrl}/v1.0/invoke/order-service/method/orders`, body, {
+      'dapr-api-token': apiTokens('order-service').dapr,
+      'idempotency-key': idempotencyKey,
+      ...asCustomer(body.customer.id),
+    }),
+  ordersOf: async (customerId) => (await get('order-service', 'orders', asCustomer(customerId)))?.items,
+  paymentsFor: async (reference) => (await get('payment-service', `payments?orderReference=${reference}`))?.items,
+  notificationsFor: async (reference) => (await get('notification-service', `notifications?orderReference=${reference}`))?.items,
+};
+
+export { orderBody };
 
 /**
  * Places `ratePerSecond` orders a second, each for a customer of its own, through
@@ -79,6 +99,7 @@ export class OrderStream {
   constructor(
     private readonly ratePerSecond: number,
     private entryPoints: OrderEntryPoint[] = [orderServiceSidecar],
+    private readonly system: OrderSystem = localSystem,
   ) {}
 
   start(): void {
@@ -119,7 +140,7 @@ export class OrderStream {
       const entry = this.entryPoints[this.next++ % this.entryPoints.length]!;
       const started = Date.now();
       try {
-        const answer = await post(entry, body, order.idempotencyKey);
+        const answer = await this.system.place(entry, body, order.idempotencyKey);
         order.attempts.push({ at: started, through: entry.name, status: answer.status, ms: Date.now() - started });
         if (answer.status >= 200 && answer.status < 300 && typeof answer.body?.reference === 'string') {
           order.accepted = { status: answer.status, reference: answer.body.reference, at: Date.now() };
@@ -201,7 +222,11 @@ type Done = Set<string>;
  * Orders whose client never got an answer are looked up by customer, so an
  * order saved by a request that died is checked too.
  */
-export async function inspect(stream: OrderStream, done: Done = new Set(), { final = false } = {}): Promise<Findings> {
+export async function inspect(
+  stream: OrderStream,
+  done: Done = new Set(),
+  { final = false, system = localSystem }: { final?: boolean; system?: OrderSystem } = {},
+): Promise<Findings> {
   const problems: string[] = [];
   let irreparable = false;
   const emails = await emailsPerRecipient();
@@ -218,12 +243,11 @@ export async function inspect(stream: OrderStream, done: Done = new Set(), { fin
         problems.push(`${who}: the order was refused with ${order.refused.status} (${order.refused.detail})`);
         return;
       }
-      const listed = await get('order-service', 'orders', asCustomer(order.customer.id));
-      if (!listed) {
+      const saved = await system.ordersOf(order.customer.id);
+      if (!saved) {
         problems.push(`${who}: order-service did not answer`);
         return;
       }
-      const saved = listed.items as { reference: string; status: string }[];
       ordersSaved += saved.length;
       if (!order.accepted) {
         const last = order.attempts.at(-1);
@@ -249,14 +273,14 @@ export async function inspect(stream: OrderStream, done: Done = new Set(), { fin
         if (sent !== 1) problems.push(`${reference}: ${sent} e-mails (expected exactly 1)`);
         if (status !== 'PAID') problems.push(`${reference}: ${status} (expected PAID)`);
         if (done.has(reference) && !final) continue;
-        const payments = await get('payment-service', `payments?orderReference=${reference}`);
+        const payments = await system.paymentsFor(reference);
         if (!payments) problems.push(`${reference}: payment-service did not answer`);
-        else if (payments.items.length !== 1) {
-          if (payments.items.length > 1) irreparable = true;
-          problems.push(`${reference}: ${payments.items.length} payments (expected exactly 1)`);
+        else if (payments.length !== 1) {
+          if (payments.length > 1) irreparable = true;
+          problems.push(`${reference}: ${payments.length} payments (expected exactly 1)`);
         }
-        const notifications = await get('notification-service', `notifications?orderReference=${reference}`);
-        const rows = (notifications?.items ?? []) as { status: string; attempts: number; lastError: string | null }[];
+        const notifications = await system.notificationsFor(reference);
+        const rows = notifications ?? [];
         if (!notifications) problems.push(`${reference}: notification-service did not answer`);
         else if (rows.length === 0) problems.push(`${reference}: no notification recorded`);
         else if (rows.some((row) => row.status !== 'SENT')) {
@@ -264,7 +288,7 @@ export async function inspect(stream: OrderStream, done: Done = new Set(), { fin
             `${reference}: notification ${rows.map((row) => `${row.status} after ${row.attempts} attempts${row.lastError ? ` (${row.lastError})` : ''}`).join(', ')}`,
           );
         }
-        if (status === 'PAID' && payments?.items.length === 1 && rows.length > 0 && rows.every((row) => row.status === 'SENT')) {
+        if (status === 'PAID' && payments?.length === 1 && rows.length > 0 && rows.every((row) => row.status === 'SENT')) {
           done.add(reference);
         }
       }
@@ -308,6 +332,12 @@ export interface DrillPlan {
   measure?: (stream: OrderStream, fault: FaultReport) => Record<string, unknown>;
   /** Undoes whatever the fault left, whatever happened (always runs). */
   cleanUp?: () => Promise<void>;
+  /** Where orders go and are checked; the local stack unless said. */
+  system?: OrderSystem;
+  /** The entry points orders are placed through (prepare may name others). */
+  entryPoints?: OrderEntryPoint[];
+  /** false: not a row of the README's fault table (.local/test-results/drills.json). */
+  record?: boolean;
 }
 
 export interface DrillResult {
@@ -337,7 +367,8 @@ const POLL_MS = 2_000;
 /** Runs a drill from start to finish; the caller asserts on the result. */
 export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
   await clearMailbox();
-  const stream = new OrderStream(plan.ratePerSecond);
+  const system = plan.system ?? localSystem;
+  const stream = new OrderStream(plan.ratePerSecond, plan.entryPoints, system);
   const fault = await (async () => {
     try {
       const entryPoints = await plan.prepare?.();
@@ -360,7 +391,7 @@ export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
 
   // Recovery: every check holds, with nobody doing anything.
   const done: Done = new Set();
-  let findings = await inspect(stream, done);
+  let findings = await inspect(stream, done, { system });
   let recoveredAt: number | undefined;
   while (!findings.irreparable && Date.now() < deadline) {
     if (findings.problems.length === 0) {
@@ -368,12 +399,12 @@ export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
       break;
     }
     await sleep(POLL_MS);
-    findings = await inspect(stream, done);
+    findings = await inspect(stream, done, { system });
   }
   // Let late e-mails arrive (a duplicate sent after everything looked done must be seen), then check it all again.
   await sleep(SETTLE_MS);
   await stream.settled();
-  const final = await inspect(stream, new Set(), { final: true });
+  const final = await inspect(stream, new Set(), { final: true, system });
   const result: DrillResult = {
     name: plan.name,
     fault: plan.fault,
@@ -392,7 +423,7 @@ export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
     problems: final.problems.slice(0, 40),
     finishedAt: new Date().toISOString(),
   };
-  recordDrill(result);
+  if (plan.record !== false) recordDrill(result);
   return result;
 }
 

@@ -7,7 +7,9 @@ const Sequencer = require('@jest/test-sequencer').default;
 
 class EndToEndSequencer extends Sequencer {
   sort(tests) {
-    const rank = (test) => (test.path.includes('drills') ? 2 : test.path.includes('contract-fuzzing') ? 1 : 0);
+    // The cluster suite (charts/cluster-test): faults after the plain flows, uninstall last.
+    const rank = (test) =>
+      test.path.includes('uninstall') ? 3 : test.path.includes('drills') || test.path.includes('under-load') ? 2 : test.path.includes('contract-fuzzing') ? 1 : 0;
     return [...tests].sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
   }
 }

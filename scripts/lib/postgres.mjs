@@ -579,3 +579,14 @@ export async function ensureDatabases() {
   }
   await adminPsql({ input: script });
 }
+
+/**
+ * Drops the three service databases (not the *_test ones) and makes them again,
+ * empty: the local cluster's install starts from nothing, so its migration hooks
+ * are what creates every table. Only for the project-local cluster.
+ */
+export async function recreateServiceDatabases() {
+  const drops = Object.values(SERVICE_DATABASES).map((entry) => `DROP DATABASE IF EXISTS "${entry.database}" WITH (FORCE);\n`).join('');
+  await adminPsql({ input: drops });
+  await ensureDatabases();
+}

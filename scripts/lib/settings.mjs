@@ -49,6 +49,8 @@ export const settings = {
   kafka: {
     port: port('KAFKA_PORT', 9092),
     controllerPort: port('KAFKA_CONTROLLER_PORT', 9093),
+    /** The listener the local Kubernetes cluster's pods use (npm test's cluster suite only). */
+    clusterPort: port('KAFKA_CLUSTER_PORT', 9094),
   },
   smtp: { port: port('SMTP_PORT', 1025), webPort: port('MAILDEV_WEB_PORT', 1080) },
   zipkin: { port: port('ZIPKIN_PORT', 9411) },

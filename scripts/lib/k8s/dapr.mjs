@@ -26,7 +26,7 @@ const CONTROL_PLANE = ['operator', 'injector', 'sentry'];
 const DAPR_BIN = path.join(BIN, 'dapr');
 const STAMP = path.join(K8S_DIR, 'build-stamp.json');
 /** The images' tag: the Dapr release without its "v". */
-const TAG = DAPR_PINS.dapr.slice(1);
+export const TAG = DAPR_PINS.dapr.slice(1);
 const NAMESPACE = 'dapr-system';
 
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off', GOFLAGS: '-buildvcs=false' };

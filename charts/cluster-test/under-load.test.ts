@@ -1,0 +1,79 @@
+// The installed chart under a stream of orders (one customer each, with a
+// token, an Idempotency-Key, retried with the same key until answered, as a
+// real client does), while Kubernetes replaces pods: a rolling update by
+// `helm upgrade` to a new image tag, then one pod of each service deleted.
+// Every accepted order must end PAID, paid once, e-mailed once: 0 lost, 0
+// duplicated. The checks are e2e/support/drill.ts's, on the cluster's system.
+import { runDrill, summary, type DrillResult } from '../../e2e/support/drill';
+import { cluster, clusterSystem, ctr, kubectl, podsOf, publicEntry, releaseSettled, upgradeRelease, withDiagnostics } from './support/cluster';
+
+const SERVICES = ['order-service', 'payment-service', 'notification-service'] as const;
+
+function expectNothingLostOrDuplicated(result: DrillResult): void {
+  console.log(summary(result));
+  expect(result.problems).toEqual([]);
+  expect(result.duplicates).toBe(0);
+  expect(result.missingEmails).toBe(0);
+  expect(result.ordersPlaced).toBeGreaterThan(20);
+  expect(result.emailsSent).toBe(result.ordersPlaced);
+  expect(result.recovered).toBe(true);
+}
+
+describe('the installed chart under a stream of orders', () => {
+  it('rolls every Deployment to a new image tag by helm upgrade with 0 orders lost and 0 e-mails duplicated', () =>
+    withDiagnostics(async () => {
+      const tag = `rollout-${Date.now().toString(36)}`;
+      // The same images under a new tag: what a release pipeline pushes; Kubernetes sees a new image and rolls.
+      for (const service of SERVICES) {
+        const image = cluster.appImages[service]!;
+        await ctr(['images', 'tag', '--force', image, `${image.replace(/:[^:]+$/, '')}:${tag}`]);
+      }
+      const result = await runDrill({
+        name: 'cluster: rolling update',
+        fault: `helm upgrade --set image.tag=${tag} (every Deployment rolls, one pod at a time)`,
+        system: clusterSystem,
+        entryPoints: [publicEntry],
+        record: false,
+        ratePerSecond: 2,
+        leadInMs: 10_000,
+        tailMs: 10_000,
+        recoveryDeadlineMs: 180_000,
+        stage: async () => {
+          const startedAt = Date.now();
+          await upgradeRelease(['--set', `image.tag=${tag}`]);
+          await releaseSettled();
+          return { startedAt, endedAt: Date.now() };
+        },
+      });
+      for (const service of SERVICES) {
+        const images = (await podsOf(service)).map((pod) => pod.spec.containers.find((c: any) => c.name === service).image);
+        expect(images).toEqual([expect.stringMatching(new RegExp(`:${tag}$`)), expect.stringMatching(new RegExp(`:${tag}$`))]);
+      }
+      expectNothingLostOrDuplicated(result);
+    }),
+  );
+
+  it('loses and duplicates nothing when one pod of each service is deleted at once', () =>
+    withDiagnostics(async () => {
+      const result = await runDrill({
+        name: 'cluster: pods deleted',
+        fault: 'kubectl delete pod: one pod of each service, at the same moment',
+        system: clusterSystem,
+        entryPoints: [publicEntry],
+        record: false,
+        ratePerSecond: 2,
+        leadInMs: 10_000,
+        tailMs: 10_000,
+        recoveryDeadlineMs: 180_000,
+        stage: async () => {
+          const startedAt = Date.now();
+          const victims = await Promise.all(SERVICES.map(async (service) => (await podsOf(service))[0].metadata.name as string));
+          await kubectl(['-n', cluster.namespace, 'delete', 'pod', ...victims, '--wait=true']);
+          await releaseSettled();
+          return { startedAt, endedAt: Date.now(), notes: { deleted: victims } };
+        },
+      });
+      expectNothingLostOrDuplicated(result);
+    }),
+  );
+});
