@@ -2,6 +2,7 @@
 // serves, what it signs, where it keeps its key. (order-service checking its
 // tokens through the real sidecar is e2e/customer-auth.test.ts.)
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -133,6 +134,31 @@ describe('the development issuer over HTTPS (tls), as a cluster\'s pods reach it
         assert.equal(error.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
         return true;
       });
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it('is trusted by a Node.js process given its CA in NODE_EXTRA_CA_CERTS, as order-service is on a cluster (the chart\'s auth.caCert)', async () => {
+    const file = path.join(folder, 'tls-f.json');
+    const issuer = await startDevIssuer({ port: 0, file, tls: { publicUrl: PUBLIC_URL, dir: path.join(folder, 'tls-f') } });
+    // fetch() (undici) and node:https (jose's remote JWKS) both; the public roots stay in use beside it.
+    const client = `
+      const https = require('node:https');
+      const url = 'https://127.0.0.1:${issuer.port}/jwks.json';
+      https.get(url, (res) => { let body = ''; res.on('data', (c) => (body += c)); res.on('end', async () => {
+        const viaFetch = await (await fetch(url)).json();
+        console.log(JSON.stringify({ https: JSON.parse(body).keys[0].kid, fetch: viaFetch.keys[0].kid }));
+      }); }).on('error', (error) => { console.error(error.code); process.exit(1); });`;
+    const run = (env) =>
+      new Promise((resolve) => execFile(process.execPath, ['-e', client], { env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) => resolve({ error, stdout, stderr })));
+    try {
+      const kid = readDevIssuer(file).kid;
+      const trusted = await run({ NODE_EXTRA_CA_CERTS: issuer.caCertFile });
+      assert.deepEqual(JSON.parse(trusted.stdout), { https: kid, fetch: kid }, trusted.stderr);
+      const untrusted = await run({});
+      assert.ok(untrusted.error, 'without the CA the same process is refused');
+      assert.match(untrusted.stderr, /UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
     } finally {
       await issuer.close();
     }
