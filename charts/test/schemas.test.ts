@@ -32,6 +32,7 @@ function expectAllValid(objects: K8sObject[], version: string): ValidationResult
 const renderings: Array<[string, readonly string[]]> = [
   ...(Object.keys(VALUE_SETS) as ValueSetName[]).map((name): [string, readonly string[]] => [VALUE_SET_LABELS[name], VALUE_SETS[name]]),
   ['Kafka authenticated by mTLS', [path.join(FIXTURES, 'kafka-mtls-values.yaml')]],
+  ['an issuer with a private CA (auth.caCert)', [path.join(FIXTURES, 'issuer-ca-values.yaml')]],
 ];
 
 describe('the rendered chart, validated against schemas', () => {

@@ -1,8 +1,13 @@
 // The Kubernetes side of the chart: Deployments beside Dapr sidecars, probes,
 // security, resources, disruption budgets, autoscaling, network policies and the
 // migration Jobs.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
 import {
   appContainer,
+  helm,
   deploymentOf,
   envVar,
   named,
@@ -16,6 +21,7 @@ import {
   type Rendering,
   type ServiceId,
   type ValueSetName,
+  templateArgs,
 } from './support/render';
 
 const APP_PORTS: Record<ServiceId, number> = { 'order-service': 3001, 'payment-service': 3002, 'notification-service': 3003 };
@@ -340,5 +346,73 @@ describe('the optional workloads', () => {
     const callers = (rendering: Rendering) => envVar(appContainer(deploymentOf(rendering, 'order-service')), 'SERVICE_CALLERS').value;
     expect(callers(renderSet('production'))).toBe('back-office');
     expect(callers(renderSet('default'))).toBe('');
+  });
+});
+
+describe("the issuer's private CA (auth.caCert)", () => {
+  const ISSUER_CA_VALUES = path.join(__dirname, 'fixtures/issuer-ca-values.yaml');
+  const CA_FILE = '/etc/orderflow/issuer-ca/ca.crt';
+  const caPem = (): string => YAML.parse(fs.readFileSync(ISSUER_CA_VALUES, 'utf8')).auth.caCert;
+
+  /** `helm template` with the minimal values and `--set-file auth.caCert=<a file holding pem>`, as the README says. */
+  function renderWithCaFile(pem: string): K8sObject[] {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'issuer-ca-'));
+    try {
+      const file = path.join(folder, 'ca.pem');
+      fs.writeFileSync(file, pem);
+      const result = helm([...templateArgs(VALUE_SETS.default), '--set-file', `auth.caCert=${file}`]);
+      if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+      return YAML.parseAllDocuments(result.stdout).map((document) => document.toJS() as K8sObject).filter((object) => object !== null);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  it("when set, puts it in a ConfigMap mounted read-only into order-service, and points Node.js's NODE_EXTRA_CA_CERTS at it", () => {
+    const rendering = render([ISSUER_CA_VALUES]);
+    const configMap = named(rendering, 'ConfigMap', 'orderflow-issuer-ca');
+    expect(configMap.data).toEqual({ 'ca.crt': caPem() });
+
+    const order = deploymentOf(rendering, 'order-service');
+    const container = appContainer(order);
+    expect(envVar(container, 'NODE_EXTRA_CA_CERTS')).toEqual({ name: 'NODE_EXTRA_CA_CERTS', value: CA_FILE });
+    const mount = (container.volumeMounts as any[]).find((m) => m.name === 'issuer-ca');
+    expect(mount).toEqual({ name: 'issuer-ca', mountPath: path.dirname(CA_FILE), readOnly: true });
+    const volume = (order.spec.template.spec.volumes as any[]).find((v) => v.name === 'issuer-ca');
+    expect(volume).toEqual({ name: 'issuer-ca', configMap: { name: 'orderflow-issuer-ca' } });
+    // What the file inside the mount is called: the ConfigMap's one key.
+    expect(Object.keys(configMap.data)).toEqual([path.basename(CA_FILE)]);
+    // The other services never call the issuer.
+    for (const id of ['payment-service', 'notification-service'] as const) {
+      const deployment = deploymentOf(rendering, id);
+      expect(envVar(appContainer(deployment), 'NODE_EXTRA_CA_CERTS')).toBeUndefined();
+      expect(JSON.stringify(deployment.spec.template.spec.volumes)).not.toContain('issuer-ca');
+    }
+  });
+
+  it('when empty (the default), renders nothing of it', () => {
+    for (const set of ['default', 'production', 'inlineCredentials'] as const) {
+      const rendering = renderSet(set);
+      expect(ofKind(rendering, 'ConfigMap').filter((c) => c.metadata.name.endsWith('-issuer-ca'))).toEqual([]);
+      expect(rendering.text).not.toContain('NODE_EXTRA_CA_CERTS');
+      expect(rendering.text).not.toContain('issuer-ca');
+    }
+  });
+
+  it('takes the CA from a file with --set-file auth.caCert=ca.pem, as the README says', () => {
+    const objects = renderWithCaFile(caPem());
+    const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'orderflow-issuer-ca');
+    expect(configMap?.data).toEqual({ 'ca.crt': caPem() });
+  });
+
+  it("rolls order-service's pods when the CA changes (Node.js reads it only at start), and no other service's", () => {
+    const annotations = (objects: K8sObject[], id: ServiceId) =>
+      objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === id)!.spec.template.metadata.annotations;
+    const one = renderWithCaFile(caPem());
+    const bundle = renderWithCaFile(`${caPem()}${caPem()}`);
+    expect(annotations(one, 'order-service')['checksum/issuer-ca']).toMatch(/^[a-f0-9]{64}$/);
+    expect(annotations(bundle, 'order-service')['checksum/issuer-ca']).not.toBe(annotations(one, 'order-service')['checksum/issuer-ca']);
+    expect(annotations(bundle, 'payment-service')).toEqual(annotations(one, 'payment-service'));
+    expect(annotations(renderSet('default').objects, 'order-service')['checksum/issuer-ca']).toBeUndefined();
   });
 });

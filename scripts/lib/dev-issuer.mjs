@@ -6,10 +6,19 @@
 // tests, and never anywhere else. order-service checks tokens against it exactly
 // as it checks a real provider's (AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_URI).
 // A new run makes a new key: tokens of an earlier run are refused.
-// Node built-ins only: the launcher imports nothing else.
+//
+// With `tls`, it serves the same over HTTPS, as the issuer at `tls.publicUrl`
+// (the address pods on a cluster use; whoever runs it bridges that address to
+// this port): order-service accepts plain http on loopback only. Its certificate
+// is signed by a CA made per run (the chart's auth.caCert), both written with
+// the openssl CLI, since Node can make keys but not certificates.
+// Node built-ins (and openssl) only: the launcher imports nothing else.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { LOCAL } from './settings.mjs';
 import { SetupError } from './step.mjs';
@@ -28,17 +37,96 @@ function configuredPort() {
   return value;
 }
 
+/** The https origin `publicUrl` names (no path, query or fragment: the JWKS is served at its root). */
+function publicOrigin(publicUrl) {
+  let url;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new SetupError(`the development issuer's public URL "${publicUrl}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+    throw new SetupError(`the development issuer's public URL "${publicUrl}" must be https://host[:port], nothing more`, {
+      hint: 'e.g. https://login.orderflow-infra.svc.cluster.local:8443',
+    });
+  }
+  return url;
+}
+
+/** Writes `pem` to `file`, readable by its owner only (removed first: writeFileSync's mode applies only to a file it creates). */
+function writePrivate(file, pem) {
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, pem, { mode: 0o600 });
+}
+
+function openssl(args) {
+  try {
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const detail = error.stderr?.toString().trim() || error.message;
+    throw new SetupError(`openssl ${args[0]} failed for the development issuer's certificate: ${detail}`, { hint: 'the HTTPS issuer needs the openssl CLI (apt-get install openssl)' });
+  }
+}
+
+/**
+ * A CA made for this run, and a certificate it signs for `hostname` (and
+ * 127.0.0.1), in `dir`: ca.crt, ca.key, server.crt, server.key (keys mode 600).
+ * Valid 30 days; a new run makes new ones.
+ */
+export function makeDevIssuerCertificates({ dir, hostname }) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const files = {
+    caCertFile: path.join(dir, 'ca.crt'),
+    caKeyFile: path.join(dir, 'ca.key'),
+    certFile: path.join(dir, 'server.crt'),
+    keyFile: path.join(dir, 'server.key'),
+  };
+  const newKey = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+  writePrivate(files.caKeyFile, newKey());
+  writePrivate(files.keyFile, newKey());
+  for (const file of [files.caCertFile, files.certFile]) fs.rmSync(file, { force: true });
+
+  const run = crypto.randomBytes(4).toString('hex');
+  openssl(['req', '-x509', '-new', '-key', files.caKeyFile, '-sha256', '-days', '30', '-subj', `/CN=orderflow development issuer CA ${run}`,
+    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', files.caCertFile]);
+  const names = [...new Set([net.isIP(hostname) ? `IP:${hostname}` : `DNS:${hostname}`, 'IP:127.0.0.1'])];
+  const csrFile = path.join(dir, 'server.csr');
+  const extensionsFile = path.join(dir, 'server.ext');
+  fs.writeFileSync(extensionsFile, [
+    'basicConstraints = critical, CA:FALSE',
+    'keyUsage = critical, digitalSignature',
+    'extendedKeyUsage = serverAuth',
+    `subjectAltName = ${names.join(', ')}`,
+  ].join('\n') + '\n');
+  try {
+    openssl(['req', '-new', '-key', files.keyFile, '-subj', `/CN=${hostname}`, '-out', csrFile]);
+    openssl(['x509', '-req', '-in', csrFile, '-CA', files.caCertFile, '-CAkey', files.caKeyFile, '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`,
+      '-sha256', '-days', '30', '-extfile', extensionsFile, '-out', files.certFile]);
+  } finally {
+    fs.rmSync(csrFile, { force: true });
+    fs.rmSync(extensionsFile, { force: true });
+  }
+  return files;
+}
+
 /**
  * Starts the issuer on 127.0.0.1 and writes the issuer file. Resolves with its
  * addresses and `close()`. The server lives as long as this process.
+ *
+ * `tls: { publicUrl, dir }`: over HTTPS, as the issuer `publicUrl`, with a
+ * certificate for its host made in `dir` (see makeDevIssuerCertificates); the
+ * issuer file and the result then also name `caCertFile`, the CA to trust, and
+ * `port`, where it listens on 127.0.0.1.
  */
-export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUER_FILE } = {}) {
+export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUER_FILE, tls } = {}) {
   const { publicKey, privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = crypto.randomBytes(8).toString('hex');
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: ALGORITHM, use: 'sig' };
+  const origin = tls ? publicOrigin(tls.publicUrl) : undefined;
+  const certificates = tls ? makeDevIssuerCertificates({ dir: tls.dir, hostname: origin.hostname.replace(/^\[|\]$/g, '') }) : undefined;
 
   let issuer;
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const send = (status, body) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'max-age=60' }).end(JSON.stringify(body));
     if (req.method !== 'GET') return send(405, { error: 'GET only' });
     if (req.url === '/jwks.json') return send(200, { keys: [publicJwk] });
@@ -46,7 +134,10 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
       return send(200, { issuer, jwks_uri: `${issuer}/jwks.json`, id_token_signing_alg_values_supported: [ALGORITHM] });
     }
     return send(404, { error: 'not found' });
-  });
+  };
+  const server = certificates
+    ? https.createServer({ key: fs.readFileSync(certificates.keyFile), cert: fs.readFileSync(certificates.certFile) }, handler)
+    : http.createServer(handler);
   await new Promise((resolve, reject) => {
     server.once('error', (error) =>
       reject(new SetupError(`the development issuer cannot listen on 127.0.0.1:${port}: ${error.message}`, { hint: 'free the port, or unset DEV_ISSUER_PORT (any free port is then used)' })),
@@ -54,8 +145,10 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
     server.listen(port, '127.0.0.1', resolve);
   });
   server.unref();
-  issuer = `http://127.0.0.1:${server.address().port}`;
+  issuer = origin ? origin.origin : `http://127.0.0.1:${server.address().port}`;
   const state = { issuer, audience: DEV_AUDIENCE, jwksUri: `${issuer}/jwks.json`, kid, algorithm: ALGORITHM, privateKey: privateKey.export({ format: 'jwk' }) };
+  // Over HTTPS the issuer's address is not where it listens: whoever bridges the one to the other needs the port.
+  if (certificates) Object.assign(state, { caCertFile: certificates.caCertFile, port: server.address().port });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // Removed first: writeFileSync's mode applies only to a file it creates.
   fs.rmSync(file, { force: true });
@@ -64,7 +157,15 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
     issuer,
     audience: DEV_AUDIENCE,
     jwksUri: state.jwksUri,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    /** Where it listens on 127.0.0.1. */
+    port: server.address().port,
+    ...(certificates && { caCertFile: certificates.caCertFile }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A TLS client that gave up mid-handshake, or kept its connection alive, must not hold close() up.
+        if (certificates) server.closeAllConnections();
+      }),
   };
 }
 

@@ -103,6 +103,16 @@ app.kubernetes.io/component: {{ .id }}
 {{- default (printf "%s-smtp" (include "orderflow.fullname" .)) .Values.smtp.auth.existingSecret }}
 {{- end }}
 
+{{/* The ConfigMap with auth.caCert, the CA(s) of the customers' issuer (templates/configmap-issuer-ca.yaml). */}}
+{{- define "orderflow.issuerCaConfigMapName" -}}
+{{- printf "%s-issuer-ca" (include "orderflow.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Where order-service's container finds it (NODE_EXTRA_CA_CERTS). */}}
+{{- define "orderflow.issuerCaFile" -}}
+/etc/orderflow/issuer-ca/ca.crt
+{{- end }}
+
 {{/* One token Secret per service and direction. Call with (dict "root" $ "id" "order-service"). */}}
 {{- define "orderflow.apiTokenSecretName" -}}
 {{- $own := printf "%s-dapr-api-token" (include "orderflow.serviceName" .) }}
