@@ -11,6 +11,10 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: { '^@orderflow/(contracts|service-kit)$': '<rootDir>/packages/$1/src' },
   testEnvironment: 'node',
+  // Only the source folders: .local/ holds the cluster's image layers (copies of
+  // the packages, gigabytes) that Jest would crawl and see as duplicate modules.
+  roots: ['<rootDir>/apps', '<rootDir>/packages', '<rootDir>/components', '<rootDir>/charts', '<rootDir>/e2e', '<rootDir>/test-support'],
+  modulePathIgnorePatterns: ['<rootDir>/.local/', '<rootDir>/apps/[^/]+/dist/', '<rootDir>/packages/[^/]+/dist/'],
 };
 
 module.exports = {

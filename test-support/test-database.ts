@@ -17,6 +17,8 @@ const TEST_DATABASE_URLS = {
 export interface TestDatabase {
   db: Knex;
   schema: string;
+  /** The connection string that reaches this schema (its search_path). */
+  url: string;
   drop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function createTestDatabase(
   return {
     db,
     schema,
+    url: url.toString(),
     async drop() {
       await db.raw(`drop schema ${schema} cascade`);
       await db.destroy();

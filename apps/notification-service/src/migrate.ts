@@ -1,8 +1,6 @@
-// Applies the notifications database's migrations and exits (the Kubernetes Job runs this).
-import { createLogger, runMigrationCommand } from '@orderflow/service-kit';
-import { loadNotificationServiceConfig } from './config';
+// Applies the notifications database's migrations and exits (the chart's migration Job
+// runs this): it reads DATABASE_URL and LOG_LEVEL only.
+import { runMigrationCommand } from '@orderflow/service-kit';
 import { migrations } from './data/migrations';
 
-const config = loadNotificationServiceConfig();
-const logger = createLogger('notification-service', config.LOG_LEVEL);
-runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, migrations });
+void runMigrationCommand({ service: 'notification-service', migrations });

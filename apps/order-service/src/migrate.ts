@@ -1,8 +1,6 @@
-// Applies the orders database's migrations and exits (the Kubernetes Job runs this).
-import { createLogger, runMigrationCommand } from '@orderflow/service-kit';
-import { loadOrderServiceConfig } from './config';
+// Applies the orders database's migrations and exits (the chart's migration Job
+// runs this): it reads DATABASE_URL and LOG_LEVEL only.
+import { runMigrationCommand } from '@orderflow/service-kit';
 import { migrations } from './data/migrations';
 
-const config = loadOrderServiceConfig();
-const logger = createLogger('order-service', config.LOG_LEVEL);
-runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, migrations });
+void runMigrationCommand({ service: 'order-service', migrations });

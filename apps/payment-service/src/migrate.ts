@@ -1,8 +1,6 @@
-// Applies the payments database's migrations and exits (the Kubernetes Job runs this).
-import { createLogger, runMigrationCommand } from '@orderflow/service-kit';
-import { loadPaymentServiceConfig } from './config';
+// Applies the payments database's migrations and exits (the chart's migration Job
+// runs this): it reads DATABASE_URL and LOG_LEVEL only.
+import { runMigrationCommand } from '@orderflow/service-kit';
 import { migrations } from './data/migrations';
 
-const config = loadPaymentServiceConfig();
-const logger = createLogger('payment-service', config.LOG_LEVEL);
-runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, migrations });
+void runMigrationCommand({ service: 'payment-service', migrations });

@@ -1,6 +1,9 @@
 // Knex set-up shared by the services. Each service owns one database and its
 // own migrations; this module knows nothing about their tables.
 import knexFactory, { type Knex } from 'knex';
+import { z } from 'zod';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
 
 export type { Knex };
 
@@ -44,14 +47,23 @@ export async function databaseAnswers(db: Knex): Promise<void> {
 }
 
 /** The body of each service's `migrate` command: apply, report, exit non-zero on failure. */
-export function runMigrationCommand(options: {
-  log: (message: string) => void;
-  databaseUrl: string;
-  migrations: readonly Migration[];
-}): void {
-  const db = createDatabase(options.databaseUrl, 1);
-  migrate(db, options.migrations)
-    .then((applied) => options.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database already up to date'))
+/**
+ * The migration command (`node dist/migrate.js`, what the chart's migration Job
+ * runs): it reads DATABASE_URL and LOG_LEVEL and nothing else, so that the Job
+ * needs neither the issuer's settings nor the app's tokens to migrate.
+ */
+export function runMigrationCommand(options: { service: string; migrations: readonly Migration[]; env?: NodeJS.ProcessEnv }): Promise<void> {
+  const config = loadConfig(
+    {
+      DATABASE_URL: z.string('must be set (postgres://role:password@host:5432/database)').url(),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    },
+    options.env,
+  );
+  const logger = createLogger(options.service, config.LOG_LEVEL);
+  const db = createDatabase(config.DATABASE_URL, 1);
+  return migrate(db, options.migrations)
+    .then((applied) => logger.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database already up to date'))
     .catch((error: unknown) => {
       process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
