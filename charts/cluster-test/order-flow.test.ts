@@ -50,6 +50,7 @@ describe('orders through the public Service of the installed chart', () => {
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       for (const { customer } of placed) expect(await emailsTo(customer.email)).toHaveLength(1);
     }),
+    5 * 60_000,
   );
 
   it('answers 401 without a token, and shows a customer only their own orders', () =>
@@ -108,6 +109,7 @@ spec:
       }, 90_000);
       expect(answer).toMatch(/^403/);
     }),
+    5 * 60_000,
   );
 
   it('moves an event notification-service can never process to payment-topic-dlq, unchanged', () =>
@@ -121,5 +123,6 @@ spec:
         (await readWholeTopic('payment-topic-dlq')).find((message) => message.value?.id === id), 90_000);
       expect(letter.value).toEqual(expect.objectContaining({ id, data: event.data }));
     }),
+    5 * 60_000,
   );
 });

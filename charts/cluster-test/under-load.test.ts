@@ -8,6 +8,8 @@ import { runDrill, summary, type DrillResult } from '../../e2e/support/drill';
 import { cluster, clusterSystem, ctr, kubectl, podsOf, publicEntry, releaseSettled, upgradeRelease, withDiagnostics } from './support/cluster';
 
 const SERVICES = ['order-service', 'payment-service', 'notification-service'] as const;
+/** A drill: lead-in, the fault (a rollout takes minutes on two cores), tail, recovery, settling. */
+const DRILL_TIMEOUT_MS = 15 * 60_000;
 
 function expectNothingLostOrDuplicated(result: DrillResult): void {
   console.log(summary(result));
@@ -51,6 +53,7 @@ describe('the installed chart under a stream of orders', () => {
       }
       expectNothingLostOrDuplicated(result);
     }),
+    DRILL_TIMEOUT_MS,
   );
 
   it('loses and duplicates nothing when one pod of each service is deleted at once', () =>
@@ -75,5 +78,6 @@ describe('the installed chart under a stream of orders', () => {
       });
       expectNothingLostOrDuplicated(result);
     }),
+    DRILL_TIMEOUT_MS,
   );
 });

@@ -26,5 +26,6 @@ describe('helm uninstall of the chart', () => {
       ].sort();
       expect(left).toEqual(expected);
     }),
+    10 * 60_000,
   );
 });
