@@ -2,7 +2,7 @@ import os from 'node:os';
 import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3003,
     daprHttpPort: 3503,

@@ -18,7 +18,7 @@ const commaList = (fallback: string) =>
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3001,
     daprHttpPort: 3501,

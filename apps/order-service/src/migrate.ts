@@ -5,4 +5,4 @@ import { migrations } from './data/migrations';
 
 const config = loadOrderServiceConfig();
 const logger = createLogger('order-service', config.LOG_LEVEL);
-runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, migrations });
+runMigrationCommand({ log: (message) => logger.info(message), databaseUrl: config.DATABASE_URL, applicationName: config.OTEL_SERVICE_NAME, migrations });

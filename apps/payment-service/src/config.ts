@@ -1,7 +1,7 @@
 import { commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3002,
     daprHttpPort: 3502,

@@ -13,10 +13,11 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export function createDatabase(connectionString: string, poolMax: number): Knex {
+/** `applicationName` is what pg_stat_activity shows for our connections (OTEL_SERVICE_NAME in the config schema). */
+export function createDatabase(connectionString: string, poolMax: number, applicationName?: string): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: process.env.OTEL_SERVICE_NAME },
+    connection: { connectionString, application_name: applicationName },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5_000,
   });
@@ -33,12 +34,6 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
   return applied;
 }
 
-
-/** PostgreSQL's SQLSTATE for a unique-constraint violation. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-}
-
 export async function databaseAnswers(db: Knex): Promise<void> {
   await db.raw('select 1');
 }
@@ -47,9 +42,10 @@ export async function databaseAnswers(db: Knex): Promise<void> {
 export function runMigrationCommand(options: {
   log: (message: string) => void;
   databaseUrl: string;
+  applicationName?: string | undefined;
   migrations: readonly Migration[];
 }): void {
-  const db = createDatabase(options.databaseUrl, 1);
+  const db = createDatabase(options.databaseUrl, 1, options.applicationName);
   migrate(db, options.migrations)
     .then((applied) => options.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database already up to date'))
     .catch((error: unknown) => {

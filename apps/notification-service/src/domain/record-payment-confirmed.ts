@@ -6,7 +6,7 @@
 // timeout or dead letter can send it twice or lose it.
 import { createHash } from 'node:crypto';
 import { PAYMENT_CONFIRMED_EVENT_TYPE, paymentConfirmedSchema } from '@orderflow/contracts';
-import { fieldErrorsOf } from '@orderflow/service-kit';
+import { fieldErrorsOf } from '@orderflow/service-kit/validation';
 import { confirmationEmail } from './confirmation-email';
 import type { NotificationRepository } from './notification-repository';
 
