@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from '@orderflow/service-kit';
-import { storableMoney, storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
-import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
+import { storableMoney, storedMoney, type CloudEvent, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
+import type { OutboxEvent, Payment } from '../domain/payment';
 import type { Outbox, OutboxClaim, PaymentRepository, PublishReport } from '../domain/payment-repository';
 
 interface PaymentRow {
