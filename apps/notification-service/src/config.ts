@@ -43,8 +43,6 @@ const configShape = {
   WORKER_ID: z.string().min(1).max(200).optional(),
 };
 
-export type NotificationServiceConfig = ReturnType<typeof loadNotificationServiceConfig>;
-
 export function loadNotificationServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
   if (config.EMAIL_SEND_LEASE_MS < config.EMAIL_SEND_WINDOW_MS + 10_000) {

@@ -98,8 +98,6 @@ const configShape = {
   TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
 };
 
-export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
-
 export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
   const tooShort = (['PAYMENT_GRACE_MS', 'PAYMENT_SWEEP_LEASE_MS'] as const).filter(

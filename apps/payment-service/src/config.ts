@@ -22,8 +22,6 @@ const configShape = {
   OUTBOX_CLAIM_LEASE_MS: positiveInt(120_000),
 };
 
-export type PaymentServiceConfig = ReturnType<typeof loadPaymentServiceConfig>;
-
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
   if (config.OUTBOX_CLAIM_LEASE_MS <= PUBLISH_DEADLINE_MS) {
