@@ -18,8 +18,9 @@ const configShape = {
   /**
    * How long a relay's claim keeps other relays (replicas) off the events it
    * publishes; when it runs out (the relay died), another relay publishes them.
+   * Twice the wait for one publish: a crash delays its events by at most this.
    */
-  OUTBOX_CLAIM_LEASE_MS: positiveInt(120_000),
+  OUTBOX_CLAIM_LEASE_MS: positiveInt(60_000),
 };
 
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
