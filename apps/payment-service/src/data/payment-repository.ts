@@ -139,7 +139,7 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
     return { token, events };
   }
 
-  async recordPublished(claim: OutboxClaim, report: PublishReport): Promise<void> {
+  async recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void> {
     const published = new Set(report.publishedIds);
     const notPublished = claim.events.map((event) => event.id).filter((id) => !published.has(id));
     await this.db.transaction(async (trx) => {

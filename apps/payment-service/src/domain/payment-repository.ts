@@ -39,7 +39,7 @@ export interface Outbox {
    * they did go out), and releases the others of this claim, one attempt more,
    * for the next round.
    */
-  recordPublished(claim: OutboxClaim, report: PublishReport): Promise<void>;
+  recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void>;
   /** How many events wait, and how long the oldest has waited. */
   lag(): Promise<{ unpublished: number; oldestAgeSeconds: number }>;
 }

@@ -8,7 +8,10 @@
 // consumers dedupe by event id, so the effect is once; an event is never lost.
 // Events of one order (one partition key) go out one after another, in the
 // order they were recorded, and a key whose event failed holds back its later
-// events; different orders go out side by side.
+// events; different orders go out side by side. That order holds within a
+// claim; two replicas could split one key's events between their claims, as
+// they could split their locked batches before (payment-service records one
+// event per order today, so no key has two).
 import type { OutboxEvent } from './payment';
 import type { Outbox, PendingOutboxEvent, PublishReport } from './payment-repository';
 
@@ -55,7 +58,7 @@ export async function relayBatch(outbox: Outbox, publisher: EventPublisher, opti
   const claim = await outbox.claim(options.batchSize, options.leaseMs);
   if (!claim) return 0;
   const report = await publishInKeyOrder(claim.events, publisher);
-  await outbox.recordPublished(claim, report);
+  await outbox.recordOutcome(claim, report);
   return report.publishedIds.length;
 }
 

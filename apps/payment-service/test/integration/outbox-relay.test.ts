@@ -121,7 +121,7 @@ describe('a relay that dies after claiming', () => {
     const current = await outbox.claim(10, 60_000);
     expect(current?.events.map((event) => event.cloudEvent.id)).toEqual([eventId]);
 
-    await outbox.recordPublished(stale!, { publishedIds: [], error: 'late failure' });
+    await outbox.recordOutcome(stale!, { publishedIds: [], error: 'late failure' });
 
     const [row] = await rowsOf([eventId!]);
     expect(row!.claimed_until).not.toBeNull();

@@ -64,7 +64,7 @@ function memoryOutbox(pending: PendingOutboxEvent[], steps: string[]) {
       steps.push(`claim ${events.length}`);
       return events.length ? { token: 't', events } : undefined;
     },
-    async recordPublished(_claim: OutboxClaim, report: PublishReport) {
+    async recordOutcome(_claim: OutboxClaim, report: PublishReport) {
       steps.push(`record ${report.publishedIds.length}`);
       recorded.push(report);
     },
