@@ -9,7 +9,11 @@ const shared = {
     '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  moduleNameMapper: { '^@orderflow/(contracts|service-kit)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@orderflow/(contracts|service-kit)$': '<rootDir>/packages/$1/src',
+    // Sub-path exports (package.json "exports"): `@orderflow/service-kit/errors` is src/errors.ts.
+    '^@orderflow/(contracts|service-kit)/(.+)$': '<rootDir>/packages/$1/src/$2',
+  },
   testEnvironment: 'node',
   // Only the source folders: .local/ holds the cluster's image layers (copies of
   // the packages, gigabytes) that Jest would crawl and see as duplicate modules.

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3003,
     daprHttpPort: 3503,
@@ -42,8 +42,6 @@ export const configShape = {
    */
   WORKER_ID: z.string().min(1).max(200).optional(),
 };
-
-export type NotificationServiceConfig = ReturnType<typeof loadNotificationServiceConfig>;
 
 export function loadNotificationServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);

@@ -18,7 +18,7 @@ const commaList = (fallback: string) =>
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3001,
     daprHttpPort: 3501,
@@ -97,8 +97,6 @@ export const configShape = {
   /** Proxies in front of the public listener that append to X-Forwarded-For (an Ingress controller: 1). */
   TRUSTED_PROXY_COUNT: z.coerce.number().int().min(0).max(10).default(0),
 };
-
-export type OrderServiceConfig = ReturnType<typeof loadOrderServiceConfig>;
 
 export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);

@@ -1,7 +1,8 @@
-import { commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
+import { ConfigError, commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
+import { PUBLISH_DEADLINE_MS } from './sidecar/event-publisher';
 
-export const configShape = {
+const configShape = {
   ...commonEnv({
     appPort: 3002,
     daprHttpPort: 3502,
@@ -12,12 +13,23 @@ export const configShape = {
   PUBSUB_NAME: z.string().default('kafka-pubsub'),
   /** How often the outbox relay looks for events that could not be published at once. */
   OUTBOX_POLL_INTERVAL_MS: positiveInt(1_000),
-  /** Events handed to the sidecar per relay transaction. */
+  /** Events one relay claims per round. */
   OUTBOX_BATCH_SIZE: positiveInt(100),
+  /**
+   * How long a relay's claim keeps other relays (replicas) off the events it
+   * publishes; when it runs out (the relay died), another relay publishes them.
+   * Twice the wait for one publish: a crash delays its events by at most this.
+   */
+  OUTBOX_CLAIM_LEASE_MS: positiveInt(60_000),
 };
 
-export type PaymentServiceConfig = ReturnType<typeof loadPaymentServiceConfig>;
-
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(configShape, env);
+  const config = loadConfig(configShape, env);
+  if (config.OUTBOX_CLAIM_LEASE_MS <= PUBLISH_DEADLINE_MS) {
+    throw new ConfigError(
+      `invalid configuration in the environment:\n  OUTBOX_CLAIM_LEASE_MS (${config.OUTBOX_CLAIM_LEASE_MS}) must be above ` +
+        `the relay's wait for one publish (${PUBLISH_DEADLINE_MS}): a claim must outlast its holder's publish`,
+    );
+  }
+  return config;
 }

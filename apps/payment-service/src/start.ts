@@ -21,7 +21,10 @@ startHttpService({
       'outbox-relay',
       config.OUTBOX_POLL_INTERVAL_MS,
       async () => {
-        const published = await relayOutbox(payments, publisher, config.OUTBOX_BATCH_SIZE);
+        const published = await relayOutbox(payments, publisher, {
+          batchSize: config.OUTBOX_BATCH_SIZE,
+          leaseMs: config.OUTBOX_CLAIM_LEASE_MS,
+        });
         metrics.eventsPublished.inc(published);
         if (published > 0) logger.debug({ published }, 'outbox events published');
       },

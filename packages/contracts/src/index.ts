@@ -5,3 +5,4 @@ export * from './customer';
 export * from './payment-request';
 export * from './payment-confirmed';
 export * from './trace-context';
+export * from './cloud-event';

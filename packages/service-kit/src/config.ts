@@ -36,6 +36,8 @@ export function commonEnv(defaults: { appPort: number; daprHttpPort: number; dat
       .enum(['true', 'false'])
       .default('true')
       .transform((value) => value === 'true'),
+    /** When set (the OpenTelemetry name of the service), our database connections carry it as application_name. */
+    OTEL_SERVICE_NAME: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long SIGTERM waits for in-flight work before exiting anyway. */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),

@@ -16,10 +16,11 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export function createDatabase(connectionString: string, poolMax: number): Knex {
+/** `applicationName` is what pg_stat_activity shows for our connections (OTEL_SERVICE_NAME in the config schema). */
+export function createDatabase(connectionString: string, poolMax: number, applicationName?: string): Knex {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: process.env.OTEL_SERVICE_NAME },
+    connection: { connectionString, application_name: applicationName },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5_000,
   });
@@ -36,20 +37,13 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
   return applied;
 }
 
-
-/** PostgreSQL's SQLSTATE for a unique-constraint violation. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-}
-
 export async function databaseAnswers(db: Knex): Promise<void> {
   await db.raw('select 1');
 }
 
-/** The body of each service's `migrate` command: apply, report, exit non-zero on failure. */
 /**
  * The migration command (`node dist/migrate.js`, what the chart's migration Job
- * runs): it reads DATABASE_URL and LOG_LEVEL and nothing else, so that the Job
+ * runs): it reads DATABASE_URL, LOG_LEVEL (and OTEL_SERVICE_NAME) and nothing else, so that the Job
  * needs neither the issuer's settings nor the app's tokens to migrate.
  */
 export function runMigrationCommand(options: { service: string; migrations: readonly Migration[]; env?: NodeJS.ProcessEnv }): Promise<void> {
@@ -57,11 +51,12 @@ export function runMigrationCommand(options: { service: string; migrations: read
     {
       DATABASE_URL: z.string('must be set (postgres://role:password@host:5432/database)').url(),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      OTEL_SERVICE_NAME: z.string().optional(),
     },
     options.env,
   );
   const logger = createLogger(options.service, config.LOG_LEVEL);
-  const db = createDatabase(config.DATABASE_URL, 1);
+  const db = createDatabase(config.DATABASE_URL, 1, config.OTEL_SERVICE_NAME);
   return migrate(db, options.migrations)
     .then((applied) => logger.info(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database already up to date'))
     .catch((error: unknown) => {

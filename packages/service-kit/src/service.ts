@@ -22,6 +22,7 @@ export interface CommonConfig {
   DATABASE_URL: string;
   DATABASE_POOL_MAX: number;
   MIGRATE_ON_START: boolean;
+  OTEL_SERVICE_NAME?: string | undefined;
   LOG_LEVEL: string;
   SHUTDOWN_TIMEOUT_MS: number;
 }
@@ -73,7 +74,7 @@ export function startHttpService<C extends CommonConfig>(options: {
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     async start() {
-      const db = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_MAX);
+      const db = createDatabase(config.DATABASE_URL, config.DATABASE_POOL_MAX, config.OTEL_SERVICE_NAME);
       if (config.MIGRATE_ON_START) {
         const applied = await migrate(db, options.migrations);
         if (applied.length) logger.info({ applied }, 'migrations applied');

@@ -6,10 +6,13 @@
 // first payment lease, due for the sweep when that runs out: if this process
 // dies between saving and recording the outcome, a later sweep charges it.
 //
-// An Idempotency-Key is taken with the order, in one transaction, and keeps
-// whatever the request came to (paid, pending or rejected), so a repeat gets
-// the same answer. A repeat that finds no answer kept is told to retry while
+// An Idempotency-Key is taken with the order, in one transaction, with a hash
+// of the request, and keeps whatever the request came to (paid, pending or
+// rejected), so a repeat gets the same answer; the same key with another
+// request is refused. A repeat that finds no answer kept is told to retry while
 // the first request may still be running, and the order's real state after.
+// The route only turns the result into HTTP (order-routes.ts).
+import { createHash } from 'node:crypto';
 import { createOrder, type OrderInput } from './order';
 import { outcomeOf, type OrderOutcome } from './order-outcome';
 import type { OrderRepository, RecordedIdempotencyKey } from './order-repository';
@@ -33,18 +36,29 @@ export interface PlaceOrderOptions {
   /** How long the sweep leaves a new order to this request: longer than the worst payment call. */
   graceMs: number;
   traceHeaders?: Record<string, string | undefined> | undefined;
-  idempotency?: { key: string; requestHash: string; ttlMs: number } | undefined;
+  /** The request's Idempotency-Key, and how long it is remembered. */
+  idempotency?: { key: string; ttlMs: number } | undefined;
+}
+
+/**
+ * The order asked for, as parsed, not the request's bytes: the schema gives the
+ * fields one order, so the same order sent with its fields in another order is
+ * the same request. Unchanged across releases, or a key taken before one would
+ * not match its own repeat after.
+ */
+export function requestHashOf(input: OrderInput): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('hex');
 }
 
 export async function placeOrder(input: OrderInput, deps: PlaceOrderDeps, options: PlaceOrderOptions): Promise<PlaceOrderResult> {
   const order = createOrder(input);
   const idempotency = options.idempotency && {
     key: options.idempotency.key,
-    requestHash: options.idempotency.requestHash,
+    requestHash: requestHashOf(input),
     expiresAt: new Date(order.createdAt.getTime() + options.idempotency.ttlMs),
   };
   const saved = await deps.orders.insert(order, { leaseMs: options.graceMs, idempotency });
-  if (!saved.inserted) return answerRepeat(saved.earlier, options.idempotency?.requestHash, deps.orders);
+  if (!saved.inserted) return answerRepeat(saved.earlier, idempotency?.requestHash, deps.orders);
 
   const settled = await settlePayment(order, saved.lease, deps, { traceHeaders: options.traceHeaders });
   const outcome = outcomeOf(settled.order);

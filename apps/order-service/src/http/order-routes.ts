@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { AppError, parseInput, traceHeaders } from '@orderflow/service-kit';
 import type { RequestHandler, Response, Router } from 'express';
 import type { Order } from '../domain/order';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
 import { placeOrder, type PlaceOrderResult } from '../domain/place-order';
+import { findOrder, listCustomerOrders } from '../domain/read-orders';
 import type { OrderMetrics } from '../metrics';
 import { identifyCaller, requireCaller, type Caller, type CallerOptions } from './caller';
 import type { RateLimit } from './rate-limit';
@@ -132,13 +132,10 @@ export function orderRoutes(deps: OrderRouteDeps) {
       }
       const waitMs = deps.customerRateLimit.take(input.customer.id);
       if (waitMs > 0) throw tooManyRequests(res, waitMs, `customer ${input.customer.id} is placing orders faster than allowed`);
-      // The parsed input, not the raw bytes: the same order with its fields in another order is the same request.
-      const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-
       const result = await placeOrder(input, deps, {
         graceMs: deps.paymentGraceMs,
         traceHeaders: traceHeaders(req),
-        idempotency: key === undefined ? undefined : { key, requestHash, ttlMs: deps.idempotencyKeyTtlMs },
+        idempotency: key === undefined ? undefined : { key, ttlMs: deps.idempotencyKeyTtlMs },
       });
       deps.metrics.ordersPlaced.inc({ outcome: 'replayed' in result && !result.replayed ? result.outcome : 'repeated' });
       answer(res, result);
@@ -147,8 +144,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
     router.get('/orders/:reference', ...guards, async (req, res) => {
       const caller = requireCaller(res);
       const { reference } = parseInput(orderReferenceParamSchema, req.params);
-      // Another customer's order is answered exactly like one that does not exist.
-      const order = await deps.orders.findByReference(reference, caller.kind === 'customer' ? { customerId: caller.customerId } : {});
+      const order = await findOrder(reference, caller.kind === 'customer' ? { customerId: caller.customerId } : {}, deps);
       if (!order) throw new AppError('not_found', { detail: `no order ${reference}` });
       res.json(orderView(order));
     });
@@ -156,7 +152,7 @@ export function orderRoutes(deps: OrderRouteDeps) {
     router.get('/orders', ...guards, async (req, res) => {
       const caller = requireCaller(res);
       const query = parseInput(listOrdersQuerySchema, req.query);
-      const page = await deps.orders.list({ ...query, customerId: customerInView(caller, query.customerId) });
+      const page = await listCustomerOrders({ ...query, customerId: customerInView(caller, query.customerId) }, deps);
       res.json({ items: page.orders.map(orderView), nextCursor: page.nextCursor });
     });
   };

@@ -1,11 +1,13 @@
 // The Dapr cron input binding `payment-retry-sweep` (components/payment-retry-sweep.yaml)
 // POSTs here on its schedule: the sidecar, not a timer in this process, drives
-// the retries, so a stopped or scaled-out app needs no scheduler of its own.
+// the service's periodic work (domain/sweep.ts), so a stopped or scaled-out app
+// needs no scheduler of its own.
 import type { Router } from 'express';
 import type { Logger } from '@orderflow/service-kit';
 import type { OrderRepository } from '../domain/order-repository';
 import type { PaymentGateway } from '../domain/payment-gateway';
-import { retryPendingPayments, type SweepOptions } from '../domain/retry-pending-payments';
+import type { SweepOptions } from '../domain/retry-pending-payments';
+import { sweep } from '../domain/sweep';
 import type { OrderMetrics } from '../metrics';
 
 export const SWEEP_ROUTE = '/payment-retry-sweep';
@@ -29,13 +31,12 @@ export function sweepRoutes(deps: SweepRouteDeps) {
       }
       running = true;
       try {
-        const report = await retryPendingPayments(deps, deps.sweep);
+        const { payments: report, purgedIdempotencyKeys } = await sweep(deps, deps.sweep);
         deps.metrics.sweptOrders.inc({ result: 'paid' }, report.paid);
         deps.metrics.sweptOrders.inc({ result: 'still_pending' }, report.stillPending);
         deps.metrics.sweptOrders.inc({ result: 'rejected' }, report.rejected);
         deps.metrics.sweptOrders.inc({ result: 'lease_lost' }, report.leaseLost);
-        const purged = await deps.orders.purgeExpiredIdempotencyKeys(1_000);
-        if (report.tried > 0 || purged > 0) deps.logger.info({ ...report, purgedIdempotencyKeys: purged }, 'payment retry sweep');
+        if (report.tried > 0 || purgedIdempotencyKeys > 0) deps.logger.info({ ...report, purgedIdempotencyKeys }, 'payment retry sweep');
         res.status(200).json(report);
       } finally {
         running = false;

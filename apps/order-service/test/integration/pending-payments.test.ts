@@ -119,6 +119,20 @@ function paymentsClient() {
   return paymentClientFor(sidecar.port, 2_000);
 }
 
+describe('the sweep, for Idempotency-Keys', () => {
+  it('when a key has outlived its time, then the next sweep forgets it, and leaves the live ones', async () => {
+    const expired = `key-${Date.now()}-expired`;
+    const live = `key-${Date.now()}-live`;
+    await asService(app).post('/orders').set('idempotency-key', expired).send(order);
+    await asService(app).post('/orders').set('idempotency-key', live).send(order);
+    await database.db('idempotency_keys').where({ key: expired }).update({ expires_at: database.db.raw("now() - interval '1 second'") });
+
+    expect((await asService(app).post('/payment-retry-sweep')).status).toBe(200);
+
+    expect(await database.db('idempotency_keys').whereIn('key', [expired, live]).pluck('key')).toEqual([live]);
+  });
+});
+
 describe('POST /orders with an Idempotency-Key', () => {
   it('answers a repeat of the same request with the original answer and creates nothing', async () => {
     const key = `key-${Date.now()}-a`;
@@ -132,6 +146,17 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await database.db('orders').count<{ c: string }[]>('* as c')).toEqual(countAfterFirst);
     expect(sidecar.requests).toHaveLength(1);
+  });
+
+  it('takes a repeat whose fields come in another order for the same request, and replays its answer', async () => {
+    const key = `key-${Date.now()}-order`;
+    const first = await asService(app).post('/orders').set('idempotency-key', key).send(order);
+    const { paymentMethod, currency, items, customer: sameCustomer } = order;
+    const again = await asService(app).post('/orders').set('idempotency-key', key).send({ paymentMethod, items, currency, customer: sameCustomer });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
   });
 
   it('replays a 202 PAYMENT_PENDING answer as it was given', async () => {

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from '@orderflow/service-kit';
-import { storableMoney, storedMoney, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
-import type { CloudEvent, OutboxEvent, Payment } from '../domain/payment';
-import type { Outbox, PaymentRepository, PendingOutboxEvent, PublishReport } from '../domain/payment-repository';
+import { storableMoney, storedMoney, type CloudEvent, type CurrencyCode, type PaymentMethod } from '@orderflow/contracts';
+import type { OutboxEvent, Payment } from '../domain/payment';
+import type { Outbox, OutboxClaim, PaymentRepository, PublishReport } from '../domain/payment-repository';
 
 interface PaymentRow {
   id: string;
@@ -15,6 +16,14 @@ interface PaymentRow {
   customer_last_name: string;
   customer_email: string;
   created_at: Date;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  partition_key: string;
+  cloud_event: CloudEvent<unknown>;
+  traceparent: string | null;
 }
 
 function toRow(payment: Payment): PaymentRow {
@@ -99,44 +108,61 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
     return rows.map(fromRow);
   }
 
-  async relayBatch(limit: number, publish: (events: PendingOutboxEvent[]) => Promise<PublishReport>): Promise<number> {
-    return this.db.transaction(async (trx) => {
-      // SKIP LOCKED: several replicas relay side by side without taking the same rows.
-      const rows: {
-        id: string;
-        topic: string;
-        partition_key: string;
-        cloud_event: CloudEvent<unknown>;
-        traceparent: string | null;
-      }[] = await trx('outbox_events')
-        .select('id', 'topic', 'partition_key', 'cloud_event', 'traceparent')
-        .whereNull('published_at')
-        .orderBy('id')
-        .limit(limit)
-        .forUpdate()
-        .skipLocked();
-      if (rows.length === 0) return 0;
-      const events = rows.map((row) => ({
+  async claim(limit: number, leaseMs: number): Promise<OutboxClaim | undefined> {
+    const token = randomUUID();
+    // One statement, committed at once: no lock outlives it. SKIP LOCKED lets
+    // relays claiming at the same instant take different rows; the lease keeps
+    // every other relay off these rows after the commit, while they are published.
+    const { rows } = await this.db.raw<{ rows: OutboxRow[] }>(
+      `update outbox_events
+          set claimed_until = now() + ? * interval '1 millisecond', claim_token = ?
+        where id in (
+          select id from outbox_events
+           where published_at is null and (claimed_until is null or claimed_until < now())
+           order by id
+           limit ?
+           for update skip locked)
+        returning id, topic, partition_key, cloud_event, traceparent`,
+      [leaseMs, token, limit],
+    );
+    if (rows.length === 0) return undefined;
+    // RETURNING keeps no order; the relay publishes each key's events oldest first.
+    const events = rows
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .map((row) => ({
         id: row.id,
         topic: row.topic,
         partitionKey: row.partition_key,
         cloudEvent: row.cloud_event,
         traceparent: row.traceparent ?? undefined,
       }));
-      const { publishedIds, error } = await publish(events);
-      if (publishedIds.length > 0) {
-        await trx('outbox_events').whereIn('id', publishedIds).update({ published_at: trx.fn.now(), last_error: null });
+    return { token, events };
+  }
+
+  async recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void> {
+    const published = new Set(report.publishedIds);
+    const notPublished = claim.events.map((event) => event.id).filter((id) => !published.has(id));
+    await this.db.transaction(async (trx) => {
+      if (published.size > 0) {
+        // Whoever holds the row now: the event went out, and a later claim need not send it again.
+        await trx('outbox_events')
+          .whereIn('id', [...published])
+          .whereNull('published_at')
+          .update({ published_at: trx.fn.now(), last_error: null, claimed_until: null, claim_token: null });
       }
-      const notPublished = events.filter((event) => !publishedIds.includes(event.id)).map((event) => event.id);
       if (notPublished.length > 0) {
+        // Only while still this claim's: a claim that ran out must not release another relay's.
         await trx('outbox_events')
           .whereIn('id', notPublished)
+          .where({ claim_token: claim.token })
+          .whereNull('published_at')
           .update({
             attempts: trx.raw('attempts + 1'),
-            last_error: error ?? 'not published',
+            last_error: report.error ?? 'not published',
+            claimed_until: null,
+            claim_token: null,
           });
       }
-      return publishedIds.length;
     });
   }
 

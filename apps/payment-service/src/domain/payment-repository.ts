@@ -14,6 +14,14 @@ export interface PaymentRepository {
   findByOrderReference(orderReference: string): Promise<Payment[]>;
 }
 
+/** Events one relay took to publish; other relays leave them alone until the claim's lease runs out. */
+export interface OutboxClaim {
+  /** Fences the claim: an outcome recorded under an older claim of a row changes nothing. */
+  token: string;
+  /** Oldest first. */
+  events: PendingOutboxEvent[];
+}
+
 export interface PublishReport {
   publishedIds: string[];
   /** Why the others were not published, when some were not. */
@@ -22,10 +30,16 @@ export interface PublishReport {
 
 export interface Outbox {
   /**
-   * Hands the oldest unpublished events (locked against other relays) to
-   * `publish`, and marks as published those it reports.
+   * Claims up to `limit` of the oldest unpublished events that no live claim
+   * holds, for `leaseMs`: in one short statement, holding no lock afterwards.
    */
-  relayBatch(limit: number, publish: (events: PendingOutboxEvent[]) => Promise<PublishReport>): Promise<number>;
+  claim(limit: number, leaseMs: number): Promise<OutboxClaim | undefined>;
+  /**
+   * Marks as published those the report names (even when the claim has run out:
+   * they did go out), and releases the others of this claim, one attempt more,
+   * for the next round.
+   */
+  recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void>;
   /** How many events wait, and how long the oldest has waited. */
   lag(): Promise<{ unpublished: number; oldestAgeSeconds: number }>;
 }

@@ -4,6 +4,7 @@ import {
   PAYMENT_CONFIRMED_EVENT_TYPE,
   PAYMENT_TOPIC,
   normaliseMoney,
+  type CloudEvent,
   type CurrencyCode,
   type Customer,
   type PaymentConfirmed,
@@ -21,19 +22,6 @@ export interface Payment {
   status: 'CONFIRMED';
   customer: Customer;
   createdAt: Date;
-}
-
-/** A CloudEvent 1.0 envelope with our own id, so every re-publish carries the same id. */
-export interface CloudEvent<T> {
-  specversion: '1.0';
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  datacontenttype: 'application/json';
-  dataschema: string;
-  data: T;
 }
 
 /** An event waiting in the outbox to be handed to the sidecar. */

@@ -3,7 +3,7 @@
 // no second row or event; a different amount or currency for the same order is
 // a conflict, never a silent second charge.
 import { paymentRequestOfAnyPrecisionSchema, storedMoney, toleratedPrecisionProblem, type PaymentRequest } from '@orderflow/contracts';
-import { AppError } from '@orderflow/service-kit';
+import { AppError } from '@orderflow/service-kit/errors';
 import { isSameCharge, newPayment, paymentConfirmedEvent, type Payment } from './payment';
 import type { PaymentRepository } from './payment-repository';
 

@@ -15,6 +15,7 @@ import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
+const relayOptions = { batchSize: 10, leaseMs: 60_000 };
 let sequence = 0;
 const paymentRequest = (overrides: object = {}) => ({
   orderReference: `ORD-TEST${Date.now()}${(sequence += 1)}`,
@@ -170,7 +171,7 @@ describe('the outbox relay', () => {
     const body = paymentRequest();
     const created = await request(app).post('/payments').send(body);
 
-    expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(1);
     expect(sidecar.requests).toHaveLength(1);
     const [publish] = sidecar.requests;
     expect(publish!.path).toBe(`/v1.0/publish/kafka-pubsub/payment-topic?metadata.partitionKey=${body.orderReference}`);
@@ -181,14 +182,14 @@ describe('the outbox relay', () => {
     expect(event.data).toMatchObject({ paymentId: created.body.id, orderReference: body.orderReference, amount: '49.90', customer });
     const row = (await rowsFor(body.orderReference)).events[0];
     expect(row.published_at).not.toBeNull();
-    expect(await relayOutbox(payments, publisher, 10)).toBe(0);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(0);
   });
 
   it('publishes the event in the trace of the request that recorded the payment', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await request(app).post('/payments').set('traceparent', traceparent).send(paymentRequest());
 
-    expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(1);
     expect(sidecar.requests[0]!.headers.traceparent).toBe(traceparent);
   });
 
@@ -197,14 +198,14 @@ describe('the outbox relay', () => {
     await request(app).post('/payments').send(body);
     sidecar.answerWith(() => ({ status: 500, body: { errorCode: 'ERR_PUBSUB_PUBLISH_MESSAGE', message: 'kafka down' } }));
 
-    expect(await relayOutbox(payments, publisher, 10)).toBe(0);
-    expect(await relayOutbox(payments, publisher, 10)).toBe(0);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(0);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(0);
     const waiting = (await rowsFor(body.orderReference)).events[0];
     expect(waiting).toMatchObject({ published_at: null, attempts: 2 });
     expect(waiting.last_error).toContain('kafka down');
 
     sidecar.answerWith(() => ({ status: 204 }));
-    expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(1);
     const ids = sidecar.requests.map((r) => (r.body as { id: string }).id);
     expect(new Set(ids).size).toBe(1);
     expect(ids).toHaveLength(3);
@@ -215,10 +216,10 @@ describe('the outbox relay', () => {
     const body = paymentRequest();
     const response = await request(app).post('/payments').send(body);
     expect(response.status).toBe(201);
-    expect(await relayOutbox(payments, publisher, 10)).toBe(0);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(0);
     sidecar = await startStubSidecar(() => ({ status: 204 }));
     publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
-    expect(await relayOutbox(payments, publisher, 10)).toBe(1);
+    expect(await relayOutbox(payments, publisher, relayOptions)).toBe(1);
   });
 });
 
