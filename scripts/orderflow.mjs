@@ -355,8 +355,13 @@ async function endToEnd(toolchain, python, add, jestArgs) {
  * leftover check counts as a test. Needs root (namespaces, mounts, cgroups).
  */
 async function clusterSuite(postgres, add, jestArgs) {
-  const { clusterTestSetup, ensureClusterWithDapr, requireRoot, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
-  requireRoot();
+  const { clusterTestSetup, ensureClusterWithDapr, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
+  if (process.getuid?.() !== 0) {
+    // Counted, not thrown: the other suites' results still print.
+    info('the cluster suite needs root (namespaces, mounts, cgroups): run `sudo npm test`, or `npm test -- services|chart|e2e` for one of the others');
+    add({ passed: 0, failed: 1, skipped: 0 });
+    return;
+  }
   // The previous suites' processes go first: the cluster's Kafka needs a listener of its own.
   await step('Stopping the previous suites\' processes', () => stopAll());
   const { ensureHelm } = await import('./lib/helm.mjs');
@@ -379,6 +384,10 @@ async function clusterSuite(postgres, add, jestArgs) {
   } finally {
     await stack?.close();
     await stopAll();
+    if (process.env.ORDERFLOW_K8S_KEEP === '1') {
+      info('ORDERFLOW_K8S_KEEP=1: the node keeps running (the release as the tests left it); `npm run k8s -- down` stops it');
+      return;
+    }
     const { down } = await import('./lib/k8s/node.mjs');
     const { findLeftovers } = await import('./lib/k8s/leftovers.mjs');
     const left = await step('Stopping the local cluster, then checking that nothing is left on this machine', async () => {

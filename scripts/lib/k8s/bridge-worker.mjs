@@ -16,7 +16,7 @@ process.on('message', (request) => {
       process.send({ id: request.id }, server, () => server.close());
     });
   } else if (request.type === 'connect') {
-    const socket = net.connect({ host: request.host, port: request.port });
+    const socket = net.connect({ host: request.host, port: request.port, allowHalfOpen: true });
     socket.once('error', fail);
     socket.once('connect', () => {
       socket.removeListener('error', fail);

@@ -17,14 +17,21 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SetupError } from '../step.mjs';
+import { info, SetupError } from '../step.mjs';
 import { network } from './layout.mjs';
 import { livePid } from './node.mjs';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bridge-worker.mjs');
 
-/** Both ends close when either does; an error on one side resets the other. */
+/**
+ * Bytes both ways. A side that finishes sending (FIN) finishes the other side's
+ * sending too, and each keeps reading until its peer is done as well (half-close,
+ * as TCP has it: a client may send its request, end, and still read the answer).
+ * An error or an abrupt close on one side resets the other.
+ */
 function splice(a, b) {
+  a.allowHalfOpen = true;
+  b.allowHalfOpen = true;
   a.pipe(b);
   b.pipe(a);
   const destroyBoth = () => {
@@ -37,8 +44,9 @@ function splice(a, b) {
   b.once('close', () => a.destroy());
 }
 
-export async function openBridge() {
-  const sandbox = livePid('sandbox');
+/** `pid`: a process in the namespace (the node's sandbox by default); `nodeIp`: where publish() listens in it. */
+export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.nodeIp } = {}) {
+  const sandbox = pid;
   if (!sandbox) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
   const worker = spawn('nsenter', ['-t', String(sandbox), '-n', '--', process.execPath, WORKER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
@@ -58,9 +66,11 @@ export async function openBridge() {
     if (reply.error) waiter.reject(new Error(reply.error));
     else waiter.resolve(handle);
   });
-  worker.on('exit', () => {
+  worker.on('exit', (code, signal) => {
     for (const { reject } of pending.values()) reject(new Error('the bridge worker exited'));
     pending.clear();
+    // Its listeners live on in this process; only new reach() doors need it. Say so, it is never expected.
+    if (!closed) info(`the bridge's worker in the node's namespace exited (${signal ?? code}): new connections into the node fail`);
   });
 
   const ask = (request) =>
@@ -74,16 +84,17 @@ export async function openBridge() {
   return {
     /** A listener on the node IP inside the namespace; its connections reach 127.0.0.1:hostPort here. */
     async publish(nodePort, hostPort) {
-      const server = await ask({ type: 'listen', host: network.nodeIp, port: nodePort }).catch((error) => {
-        throw new SetupError(`cannot listen on ${network.nodeIp}:${nodePort} inside the node's namespace: ${error.message}`);
+      const server = await ask({ type: 'listen', host: nodeIp, port: nodePort }).catch((error) => {
+        throw new SetupError(`cannot listen on ${nodeIp}:${nodePort} inside the node's namespace: ${error.message}`);
       });
-      server.on('connection', (inside) => splice(inside, net.connect({ host: '127.0.0.1', port: hostPort })));
+      server.allowHalfOpen = true;
+      server.on('connection', (inside) => splice(inside, net.connect({ host: '127.0.0.1', port: hostPort, allowHalfOpen: true })));
       servers.push(server);
-      return `${network.nodeIp}:${nodePort}`;
+      return `${nodeIp}:${nodePort}`;
     },
     /** A listener on 127.0.0.1 (any free port) here; its connections reach host:port inside the namespace. */
     async reach(host, port) {
-      const server = net.createServer((outside) => {
+      const server = net.createServer({ allowHalfOpen: true }, (outside) => {
         outside.pause();
         ask({ type: 'connect', host, port }).then(
           (inside) => {
