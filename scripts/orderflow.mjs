@@ -390,10 +390,10 @@ async function clusterSuite(postgres, add, jestArgs) {
   }
 }
 
-/** `npm run bench` (scripts/bench/): uses the stack when it already answers on the configured ports. */
+/** `npm run bench` (tools/bench/): uses the stack when it already answers on the configured ports. */
 async function commandBench() {
   checkNode();
-  const { runBench, stackIsRunning } = await import('./bench/bench.mjs');
+  const { runBench, stackIsRunning } = await import('../tools/bench/bench.mjs');
   if (await stackIsRunning()) {
     info('the services answer on the configured ports: benchmarking the running stack as it is');
     await runBench({ startedHere: false });

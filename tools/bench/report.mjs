@@ -3,7 +3,7 @@
 // <!-- bench:start --> and <!-- bench:end -->.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../lib/settings.mjs';
+import { ROOT } from './devstack.mjs';
 
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const README = path.join(ROOT, 'README.md');

@@ -6,8 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, PROCESS_FILE } from '../lib/processes.mjs';
-import { ROOT, settings } from '../lib/settings.mjs';
+import { commandLineOf, PROCESS_FILE, ROOT, settings } from './devstack.mjs';
 
 // ---------------------------------------------------------------------------------------
 // Statistics
