@@ -134,3 +134,38 @@ export function renderSummary(results, { resultsFile }) {
     renderMarkdown(results),
   ].join('\n\n');
 }
+
+/**
+ * Several runs side by side, one column each (e.g. the commit before and the commit after,
+ * alternated: before, after, before, after): for each level, orders/s, p50 and p99, and
+ * the e-mails lost or duplicated; then the sidecar's cost and the apps' memory.
+ * `runs`: [{ label, results }] where label says where the run came from (its file).
+ */
+export function renderComparison(runs) {
+  const levels = [...new Set(runs.flatMap(({ results }) => results.orders.map((l) => l.connections)))].sort((a, b) => a - b);
+  const level = (results, connections) => results.orders.find((l) => l.connections === connections);
+  const rows = [
+    ['run', ...runs.map(({ label }) => label)],
+    ['commit', ...runs.map(({ results }) => results.machine.gitCommit)],
+    ['started', ...runs.map(({ results }) => results.startedAt)],
+    ['command', ...runs.map(({ results }) => `\`${results.command}\``)],
+  ];
+  for (const connections of levels) {
+    const at = (pick) => runs.map(({ results }) => {
+      const l = level(results, connections);
+      return l ? pick(l) : '–';
+    });
+    rows.push([`orders/s at ${connections}`, ...at((l) => l.ordersPerSecond)]);
+    rows.push([`p50 / p99 ms at ${connections}`, ...at((l) => `${l.latencyMs.p50} / ${l.latencyMs.p99}`)]);
+    rows.push([`e-mails lost / dup. at ${connections}`, ...at((l) => `${show(l.email?.missing)} / ${show((l.email?.duplicated ?? 0) + (l.email?.misaddressed ?? 0))}`)]);
+  }
+  const sidecar = (results) => results.sidecarCost.find((r) => r.connections === 1) ?? results.sidecarCost[0];
+  rows.push([
+    `Dapr adds at p50 (${show(sidecar(runs[0].results)?.connections)} client(s))`,
+    ...runs.map(({ results }) => (sidecar(results) ? `${signed(sidecar(results).addedMsP50)} ms` : '–')),
+  ]);
+  for (const service of ['order-service', 'payment-service', 'notification-service']) {
+    rows.push([`${service} RSS max under load MB`, ...runs.map(({ results }) => show(results.resources.underLoad?.[service]?.rssMaxMb))]);
+  }
+  return table(rows[0], rows.slice(1));
+}

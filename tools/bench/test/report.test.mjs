@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { renderMarkdown, renderSummary } from '../report.mjs';
+import { renderComparison, renderMarkdown, renderSummary } from '../report.mjs';
 import { writeResults } from '../results.mjs';
 
 /** The lines from the heading that starts with `heading` to the next heading. */
@@ -84,5 +84,29 @@ describe('writing the results', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('runs side by side', () => {
+  it('put each run in a column of its own, in the order given, row by row per level', () => {
+    const before = { ...run(), command: 'BENCH_LEVELS=32 npm run bench' };
+    const after = run();
+    after.machine = { ...after.machine, gitCommit: 'cb804f3' };
+    after.orders = after.orders.filter((l) => l.connections === 32).map((l) => ({ ...l, ordersPerSecond: 230.1 }));
+    const markdown = renderComparison([{ label: 'before.json', results: before }, { label: 'after.json', results: after }]);
+    assert.match(markdown, /^\| run \| before\.json \| after\.json \|$/m);
+    assert.match(markdown, /^\| commit \| 7a3e8489490a \| cb804f3 \|$/m);
+    assert.match(markdown, /^\| command \| `BENCH_LEVELS=32 npm run bench` \| `npm run bench` \|$/m);
+    assert.match(markdown, /^\| orders\/s at 32 \| 215\.6 \| 230\.1 \|$/m);
+    assert.match(markdown, /^\| p50 \/ p99 ms at 32 \| 142\.49 \/ 295\.06 \| 142\.49 \/ 295\.06 \|$/m);
+    assert.match(markdown, /^\| e-mails lost \/ dup\. at 32 \| 0 \/ 0 \| 0 \/ 0 \|$/m);
+  });
+
+  it('when a run did not measure a level, then its cell says so (–) rather than borrowing a number', () => {
+    const short = run();
+    short.orders = short.orders.filter((l) => l.connections === 1);
+    const markdown = renderComparison([{ label: 'full', results: run() }, { label: 'short', results: short }]);
+    assert.match(markdown, /^\| orders\/s at 64 \| 230\.4 \| – \|$/m);
+    assert.match(markdown, /^\| orders\/s at 1 \| 91\.3 \| 91\.3 \|$/m);
   });
 });
