@@ -22,7 +22,7 @@ import { benchCommand, benchSettings } from './config.mjs';
 import { findStackProcesses, machineFacts, ResourceSampler, sidecarFacts } from './measure.mjs';
 import { renderMarkdown } from './report.mjs';
 import { writeResults } from './results.mjs';
-import { emailSummary, loadSummary, mergeRuns, round } from './stats.mjs';
+import { emailSummary, levelUnderLoad, loadSummary, mergeRuns, round } from './stats.mjs';
 import { evaluateTargets, notesOn } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -373,7 +373,8 @@ export async function runBench({ startedHere }) {
 
   const db = await database(missingReferences);
   const machine = machineFacts({ daprdPid: stack['order-service-daprd']?.pid, postgresVersion: db.version, kafkaVersion: kafkaVersion() });
-  const underLoad = levels.find((l) => l.connections === config.loadLevel)?.resources ?? levels.at(-1)?.resources;
+  // The table says at which level it measured: BENCH_LEVELS may not include BENCH_LOAD_LEVEL.
+  const underLoad = levelUnderLoad(levels, config.loadLevel);
   const results = {
     command: benchCommand(),
     startedAt: started.toISOString(),
@@ -398,7 +399,7 @@ export async function runBench({ startedHere }) {
     sidecarCost: sidecarRows,
     circuitOpenedBySidecarRuns: settled.firstWasOpen,
     failFast: failFastResult,
-    resources: { idle, underLoad, underLoadLevel: config.loadLevel },
+    resources: { idle, underLoad: underLoad?.resources, underLoadLevel: underLoad?.connections ?? config.loadLevel },
   };
   results.targets = evaluateTargets(results);
   results.notes = notesOn(results);

@@ -70,6 +70,14 @@ export function mergeRuns(runs) {
 }
 
 /**
+ * The level whose memory and CPU count as "under load": the one at `wanted`
+ * clients (BENCH_LOAD_LEVEL), else the last one that ran; undefined when none ran.
+ */
+export function levelUnderLoad(levels, wanted) {
+  return levels.find((level) => level.connections === wanted) ?? levels.at(-1);
+}
+
+/**
  * A level's e-mails (Inbox.report) as the results show them. An e-mail still
  * missing has a lag longer than the bench waited, so it counts as infinitely
  * late: p50 is unknown (null) once more than half are missing, p99 once more

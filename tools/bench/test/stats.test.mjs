@@ -1,7 +1,7 @@
 // The bench's arithmetic: percentiles, one load run's numbers, runs merged, e-mail lags.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { emailSummary, latencySummary, loadSummary, mergeRuns, percentile, round } from '../stats.mjs';
+import { emailSummary, latencySummary, levelUnderLoad, loadSummary, mergeRuns, percentile, round } from '../stats.mjs';
 
 describe('percentiles', () => {
   it('are nearest-rank: p50 of 1..10 is 5, p99 is 10, p0 is the smallest', () => {
@@ -85,5 +85,16 @@ describe('e-mail lags of a level', () => {
   it('when more than half are missing, then p50 is unknown too', () => {
     const summary = emailSummary(report([10, 10], 3));
     assert.deepEqual(summary.lagMs, { p50: null, p99: null, maxDelivered: 10 });
+  });
+});
+
+describe('the level under load', () => {
+  it('is the one at BENCH_LOAD_LEVEL clients when it ran', () => {
+    assert.equal(levelUnderLoad([{ connections: 8 }, { connections: 32 }, { connections: 64 }], 32).connections, 32);
+  });
+
+  it('when BENCH_LEVELS left it out (BENCH_LEVELS=4), then it is the last level that ran', () => {
+    assert.equal(levelUnderLoad([{ connections: 1 }, { connections: 4 }], 32).connections, 4);
+    assert.equal(levelUnderLoad([], 32), undefined);
   });
 });
