@@ -226,7 +226,7 @@ async function commandTest(only, ...jestArgs) {
     );
   }
   if (suites.includes('services')) {
-    add(await step('Launcher tests (node --test scripts/test)', () => launcherTests()));
+    add(await step('Launcher and bench tests (node --test scripts/test tools/bench/test)', () => launcherTests()));
   }
   if (suites.includes('services') && !toolchain.system) {
     const { goTests } = await import('./lib/dapr-toolchain.mjs');
@@ -246,10 +246,14 @@ async function commandTest(only, ...jestArgs) {
   process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
 }
 
-/** The launcher's own tests (scripts/test/*.test.mjs, Node's test runner: the launcher imports nothing but Node). */
+/**
+ * The launcher's own tests (scripts/test/*.test.mjs) and the bench's (tools/bench/test/*.test.mjs),
+ * on Node's test runner: neither imports anything but Node.
+ */
 async function launcherTests() {
   const { spawnSync } = await import('node:child_process');
-  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', path.join(ROOT, 'scripts', 'test')], {
+  const folders = [path.join(ROOT, 'scripts', 'test'), path.join(ROOT, 'tools', 'bench', 'test')];
+  const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...folders], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
@@ -399,10 +403,10 @@ async function clusterSuite(postgres, add, jestArgs) {
   }
 }
 
-/** `npm run bench` (scripts/bench/): uses the stack when it already answers on the configured ports. */
+/** `npm run bench` (tools/bench/): uses the stack when it already answers on the configured ports. */
 async function commandBench() {
   checkNode();
-  const { runBench, stackIsRunning } = await import('./bench/bench.mjs');
+  const { runBench, stackIsRunning } = await import('../tools/bench/bench.mjs');
   if (await stackIsRunning()) {
     info('the services answer on the configured ports: benchmarking the running stack as it is');
     await runBench({ startedHere: false });

@@ -5,7 +5,7 @@
 // next request as soon as the previous answer arrived (closed loop), for a
 // fixed time. Every request body is unique.
 //
-//   node scripts/bench/load.mjs '<json spec>'
+//   node tools/bench/load.mjs '<json spec>'
 //
 // spec: { kind: 'order' | 'payment', url, connections, durationSeconds, tag,
 //         headers?, out }  — the result is written as JSON to `out`:
@@ -13,7 +13,7 @@
 //   accepted: [[reference, email, acceptedAtMs, status], ...] (orders only), cpuSeconds, maxRssKb }
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { signDevToken } from '../lib/dev-issuer.mjs';
+import { signDevToken } from './devstack.mjs';
 
 const require = createRequire(import.meta.url);
 let autocannon;

@@ -8,61 +8,29 @@
 //     through Dapr service invocation (order's sidecar → payment's sidecar → app).
 //  3. Fail fast: payment-service frozen (SIGSTOP), the circuit open: POST /orders.
 //  4. Memory and CPU of each app and sidecar, idle and under load.
-// Results: bench/results/<time>.json and .md, bench/results/latest.md, and the
-// table in README.md between the bench markers.
+// Results: .local/bench/results/ (not in git) and docs/bench-summary.md, the
+// one committed summary (tools/bench/results.mjs); tools/bench/README.md.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { signDevToken } from '../lib/dev-issuer.mjs';
-import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
-import { info, SetupError, step } from '../lib/step.mjs';
-import { databaseUrl } from '../lib/postgres.mjs';
-import { kafkaVersion } from '../lib/kafka.mjs';
+import { fileURLToPath } from 'node:url';
+import { databaseUrl, info, kafkaVersion, LOCAL, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
 import { Inbox } from './inbox.mjs';
-import { findStackProcesses, machineFacts, ResourceSampler, round, sidecarFacts, summarize } from './measure.mjs';
-import { renderMarkdown, writeResults } from './report.mjs';
+import { benchCommand, benchSettings } from './config.mjs';
+import { findStackProcesses, machineFacts, ResourceSampler, sidecarFacts } from './measure.mjs';
+import { renderMarkdown } from './report.mjs';
+import { writeResults } from './results.mjs';
+import { emailSummary, levelUnderLoad, loadSummary, mergeRuns, round } from './stats.mjs';
+import { evaluateTargets, notesOn } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
-const LOAD_SCRIPT = path.join(ROOT, 'scripts', 'bench', 'load.mjs');
+const LOAD_SCRIPT = fileURLToPath(new URL('./load.mjs', import.meta.url));
 const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
 const sidecar = (service) => `http://127.0.0.1:${settings.apps[service].httpPort}`;
 const ORDERS_URL = `${sidecar('order-service')}/v1.0/invoke/order-service/method/orders`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function envNumber(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new SetupError(`${name}=${raw} is not a positive number`);
-  return value;
-}
-
-function envList(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const values = raw.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new SetupError(`${name}=${raw} is not a list of whole numbers, e.g. 1,8,32,64`);
-  return values;
-}
-
-/** Every knob, from the environment (README "Benchmark"). */
-export function benchSettings() {
-  const duration = envNumber('BENCH_DURATION_SECONDS', 20);
-  return {
-    durationSeconds: duration,
-    levels: envList('BENCH_LEVELS', [1, 8, 32, 64]),
-    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 5),
-    drainSeconds: envNumber('BENCH_DRAIN_SECONDS', 30),
-    /** The level whose resource use counts as "under load". */
-    loadLevel: envNumber('BENCH_LOAD_LEVEL', 32),
-    sidecarSeconds: envNumber('BENCH_SIDECAR_SECONDS', Math.min(duration, 10)),
-    sidecarConnections: envList('BENCH_SIDECAR_CONNECTIONS', [1, 8]),
-    failFastSeconds: envNumber('BENCH_FAILFAST_SECONDS', 5),
-    failFastConnections: envList('BENCH_FAILFAST_CONNECTIONS', [1, 8]),
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // Is the stack there?
@@ -92,10 +60,6 @@ export async function stackIsRunning() {
 let loadRuns = 0;
 
 /**
- * Runs scripts/bench/load.mjs and returns its result plus the summary of its
- * latencies. The sampler (if given) counts the load generator's own CPU.
- */
-/**
  * This run's API tokens (.local/run/tokens.json, written when the stack starts):
  * a client of a sidecar sends its "dapr" token; a direct call to an app, its "app" token.
  */
@@ -108,6 +72,10 @@ function tokenHeaders(url) {
   return {};
 }
 
+/**
+ * Runs tools/bench/load.mjs and returns its result plus the summary of its
+ * latencies. The sampler (if given) counts the load generator's own CPU.
+ */
 async function runLoad(spec, sampler) {
   spec = { ...spec, headers: { ...tokenHeaders(spec.url), ...spec.headers } };
   loadRuns += 1;
@@ -118,25 +86,7 @@ async function runLoad(spec, sampler) {
   const result = JSON.parse(fs.readFileSync(out, 'utf8'));
   fs.rmSync(out, { force: true });
   sampler?.addExternal('load generator', result);
-  const ok = Object.entries(result.statusCounts)
-    .filter(([status]) => Number(status) >= 200 && Number(status) < 300)
-    .reduce((sum, [, count]) => sum + count, 0);
-  const latency = summarize(result.latencyMs);
-  return {
-    ...result,
-    latencyMs: undefined,
-    latencies: result.latencyMs,
-    ok,
-    errors: result.requests - ok + result.errors, // non-2xx answers + socket errors and timeouts
-    perSecond: round(ok / result.durationSeconds),
-    latency: {
-      p50: round(latency.p50, 2),
-      p95: round(latency.p95, 2),
-      p99: round(latency.p99, 2),
-      max: round(latency.max, 2),
-      mean: round(latency.mean, 2),
-    },
-  };
+  return loadSummary(result);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -189,22 +139,6 @@ async function orderLevel(connections, config, inbox, stack) {
   return level;
 }
 
-/** Several runs of one kind, merged: their requests, statuses and latencies added up. */
-function merge(runs) {
-  const statusCounts = {};
-  for (const run of runs) for (const [status, n] of Object.entries(run.statusCounts)) statusCounts[status] = (statusCounts[status] ?? 0) + n;
-  const seconds = runs.reduce((sum, r) => sum + r.durationSeconds, 0);
-  const ok = runs.reduce((sum, r) => sum + r.ok, 0);
-  const latency = summarize(runs.flatMap((r) => r.latencies));
-  return {
-    requests: runs.reduce((sum, r) => sum + r.requests, 0),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    statusCounts,
-    perSecond: round(ok / seconds),
-    latency: { p50: round(latency.p50, 2), p95: round(latency.p95, 2), p99: round(latency.p99, 2), max: round(latency.max, 2), mean: round(latency.mean, 2) },
-  };
-}
-
 /**
  * The same POST /payments straight to payment-service and through Dapr service
  * invocation, in alternating rounds (direct, Dapr, direct, Dapr), so that anything
@@ -229,8 +163,8 @@ async function sidecarCost(connections, config, stack) {
     // The calls the load generator cancelled at its end may have opened the circuit (see runBench).
     if (round < rounds - 1) await untilPaid(`${tag}-settle${round}-`);
   }
-  const direct = merge(directRuns);
-  const dapr = merge(daprRuns);
+  const direct = mergeRuns(directRuns);
+  const dapr = mergeRuns(daprRuns);
   const directResources = samplerDirect.stop();
   const daprResources = samplerDapr.stop();
   const view = (r, resources) => ({
@@ -424,22 +358,7 @@ export async function runBench({ startedHere }) {
   });
   const missingReferences = [...inbox.orders.entries()].filter(([, o]) => o.deliveries.length === 0).map(([reference]) => reference);
   for (const level of levels) {
-    const emails = inbox.report(`orders@${level.connections}`);
-    const lags = summarize(emails.lagsMs);
-    level.email = {
-      expected: emails.expected,
-      delivered: emails.delivered,
-      missing: emails.missing,
-      duplicated: emails.duplicated,
-      misaddressed: emails.misaddressed,
-      // An e-mail still missing has a lag longer than the bench waited: p99 is unknown once more than 1% are missing.
-      lagMs: {
-        p50: emails.missing > emails.expected * 0.5 ? null : round(summarize([...emails.lagsMs, ...Array(emails.missing).fill(Infinity)]).p50),
-        p99: emails.missing > emails.expected * 0.01 ? null : round(summarize([...emails.lagsMs, ...Array(emails.missing).fill(Infinity)]).p99),
-        maxDelivered: round(lags.max),
-      },
-      lagPrecise: emails.lagPrecise,
-    };
+    level.email = emailSummary(inbox.report(`orders@${level.connections}`));
   }
   if (reconciled) await inbox.clearIfComplete();
 
@@ -454,9 +373,10 @@ export async function runBench({ startedHere }) {
 
   const db = await database(missingReferences);
   const machine = machineFacts({ daprdPid: stack['order-service-daprd']?.pid, postgresVersion: db.version, kafkaVersion: kafkaVersion() });
-  const underLoad = levels.find((l) => l.connections === config.loadLevel)?.resources ?? levels.at(-1)?.resources;
+  // The table says at which level it measured: BENCH_LEVELS may not include BENCH_LOAD_LEVEL.
+  const underLoad = levelUnderLoad(levels, config.loadLevel);
   const results = {
-    command: 'npm run bench',
+    command: benchCommand(),
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     settings: config,
@@ -479,67 +399,12 @@ export async function runBench({ startedHere }) {
     sidecarCost: sidecarRows,
     circuitOpenedBySidecarRuns: settled.firstWasOpen,
     failFast: failFastResult,
-    resources: { idle, underLoad, underLoadLevel: config.loadLevel },
+    resources: { idle, underLoad: underLoad?.resources, underLoadLevel: underLoad?.connections ?? config.loadLevel },
   };
   results.targets = evaluateTargets(results);
   results.notes = notesOn(results);
-  const written = writeResults(results, renderMarkdown(results));
+  const written = writeResults(results);
   info(`results: ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   process.stdout.write(`\n${renderMarkdown(results, { brief: true })}\n`);
   return results;
-}
-
-// ---------------------------------------------------------------------------------------
-// Targets (issue #7) and notes
-
-function evaluateTargets(results) {
-  const at = (n) => results.orders.find((l) => l.connections === n);
-  const level32 = at(32);
-  const targets = [];
-  const add = (name, target, measured, met) => targets.push({ name, target, measured, met: measured === null || measured === undefined ? null : met });
-  add('orders/s at 32 clients', '≥ 300', level32?.ordersPerSecond, level32 && level32.ordersPerSecond >= 300);
-  add('p99 latency at 32 clients', '≤ 250 ms', level32?.latencyMs.p99, level32 && level32.latencyMs.p99 <= 250);
-  const lost = results.orders.reduce((sum, l) => sum + (l.email?.missing ?? 0), 0);
-  const duplicated = results.orders.reduce((sum, l) => sum + (l.email?.duplicated ?? 0) + (l.email?.misaddressed ?? 0), 0);
-  add('lost e-mails (all levels; missing at the end of the bench)', '0', lost, lost === 0);
-  add('duplicated or misaddressed e-mails (all levels)', '0', duplicated, duplicated === 0);
-  const lag32 = level32?.email?.lagMs.p99;
-  add('e-mail lag p99 at 32 clients (ms)', '≤ 2000', lag32 ?? (level32 ? 'unknown (e-mails missing)' : null), lag32 !== null && lag32 <= 2000);
-  const c1 = results.sidecarCost.find((r) => r.connections === 1) ?? results.sidecarCost[0];
-  add(`Dapr invocation adds at p50 (${c1?.connections} client(s), ms)`, '≤ 1.5', c1?.addedMsP50, c1 && c1.addedMsP50 <= 1.5);
-  for (const window of results.failFast.windows ?? []) {
-    add(`fail-fast p99, circuit open, ${window.connections} client(s) (ms)`, '≤ 20', window.latencyMs.p99, window.latencyMs.p99 <= 20);
-  }
-  const load = results.resources.underLoad ?? {};
-  for (const service of ['order-service', 'payment-service', 'notification-service']) {
-    const app = load[service];
-    add(`${service} RSS under load (max, MB)`, '≤ 150', app?.rssMaxMb, app && app.rssMaxMb <= 150);
-    const daprd = load[`${service}-daprd`];
-    add(`${service} daprd RSS under load (max, MB)`, '≤ 80', daprd?.rssMaxMb, daprd && daprd.rssMaxMb <= 80);
-  }
-  return targets;
-}
-
-function notesOn(results) {
-  const notes = [];
-  const cores = results.machine.cores;
-  for (const level of results.orders) {
-    const other = level.resources.machine.otherPercent;
-    if (other > 10) notes.push(`While ${level.connections} clients ran, processes outside the stack and the bench used ${other}% of a core: the numbers of that level are disturbed.`);
-  }
-  for (const row of results.sidecarCost) {
-    for (const [path, r] of [['direct', row.direct], ['Dapr', row.dapr]]) {
-      if (r.otherPercent > 10) notes.push(`During the ${path} POST /payments run at ${row.connections} clients, processes outside the stack used ${r.otherPercent}% of a core.`);
-    }
-  }
-  const [before] = results.loadAverage.before;
-  if (before > cores * 0.5) notes.push(`The 1-minute load average was ${before} when the bench started (${cores} cores): something else was running.`);
-  if (results.circuitOpenedBySidecarRuns) {
-    notes.push(
-      "The circuit to payment-service was open after the POST /payments runs: the load generator's last calls were cancelled when it closed its connections, and order-service's sidecar counts a cancelled invocation as a failure. The bench waits until orders are paid again.",
-    );
-  }
-  if (results.stack.postgres.fsync === 'off') notes.push('PostgreSQL ran with fsync=off (a test cluster started by npm test): commits are cheaper than in a durable set-up.');
-  if (!results.emails.lagFromFileTimes) notes.push("Some e-mail lags come from MailDev's Date header (whole seconds), not from its .eml files.");
-  return notes;
 }

@@ -1,37 +1,13 @@
 // What `npm run bench` measures besides the load generator's own numbers:
-// percentiles, the processes of the stack (found from .local/run/processes.json
+// the processes of the stack (found from .local/run/processes.json
 // or, for a stack started some other way, from the port each one listens on),
 // their memory and CPU from /proc, and the facts of the machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, PROCESS_FILE } from '../lib/processes.mjs';
-import { ROOT, settings } from '../lib/settings.mjs';
-
-// ---------------------------------------------------------------------------------------
-// Statistics
-
-/** Nearest-rank percentile of an ascending array (p in 0..100); undefined when empty. */
-export function percentile(sorted, p) {
-  if (sorted.length === 0) return undefined;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
-export function summarize(values) {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    count: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : undefined,
-    mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : undefined,
-  };
-}
-
-export const round = (value, digits = 1) => (value === undefined || value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+import { commandLineOf, PROCESS_FILE, ROOT, settings } from './devstack.mjs';
+import { round } from './stats.mjs';
 
 // ---------------------------------------------------------------------------------------
 // Finding the stack's processes

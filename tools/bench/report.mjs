@@ -1,17 +1,10 @@
-// The bench's results as JSON and Markdown: bench/results/<time>.{json,md},
-// bench/results/latest.md, and the table in README.md between the markers
-// <!-- bench:start --> and <!-- bench:end -->.
-import fs from 'node:fs';
-import path from 'node:path';
-import { ROOT } from '../lib/settings.mjs';
-
-const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const README = path.join(ROOT, 'README.md');
-const START = '<!-- bench:start -->';
-const END = '<!-- bench:end -->';
+// The bench's results as Markdown, with no I/O: the report of one run, and
+// the committed summary (docs/bench-summary.md) made from it.
 
 const show = (value, unit = '') => (value === null || value === undefined ? '–' : `${value}${unit}`);
 const ms = (value) => (value === null || value === undefined ? '–' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value}`);
+/** A difference with its sign: +1.72, −1.44 (a minus sign, not a hyphen), ±0. */
+const signed = (value) => (value > 0 ? `+${value}` : value < 0 ? `−${-value}` : '±0');
 const mark = (met) => (met === null ? '–' : met ? '✅' : '❌');
 
 function table(header, rows) {
@@ -49,8 +42,8 @@ function sidecarTable(results) {
         r.connections,
         '**Dapr / direct**',
         `×${r.ratio.throughput}`,
-        `×${r.ratio.p50} (+${r.addedMsP50} ms)`,
-        `×${r.ratio.p99} (+${r.addedMsP99} ms)`,
+        `×${r.ratio.p50} (${signed(r.addedMsP50)} ms)`,
+        `×${r.ratio.p99} (${signed(r.addedMsP99)} ms)`,
         '',
       ],
     ]),
@@ -102,6 +95,7 @@ function machineLine(results) {
   ];
 }
 
+/** The report of one run; `brief`: only the tables and notes (what the console shows at the end). */
 export function renderMarkdown(results, { brief = false } = {}) {
   const s = results.settings;
   const parts = [
@@ -126,24 +120,52 @@ export function renderMarkdown(results, { brief = false } = {}) {
   ].join('\n\n');
 }
 
-/** Writes the JSON and Markdown files and the README section; returns the paths written. */
-export function writeResults(results, markdown) {
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = results.startedAt.replace(/[:.]/g, '-');
-  const json = path.join(RESULTS_DIR, `${stamp}.json`);
-  const md = path.join(RESULTS_DIR, `${stamp}.md`);
-  const latest = path.join(RESULTS_DIR, 'latest.md');
-  fs.writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(md, `${markdown}\n`);
-  fs.writeFileSync(latest, `${markdown}\n`);
-  const written = [json, md, latest];
-  const readme = fs.readFileSync(README, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start >= 0 && end > start) {
-    const section = `${START}\n${markdown.replace(/^## /m, '#### ').replace(/^### /gm, '##### ')}\n${END}`;
-    fs.writeFileSync(README, readme.slice(0, start) + section + readme.slice(end + END.length));
-    written.push(README);
+/**
+ * docs/bench-summary.md: the report of the latest run under a header that says
+ * which command wrote it, when, on which commit, and where its full results are.
+ * `resultsFile`: the run's JSON, relative to the repository.
+ */
+export function renderSummary(results, { resultsFile }) {
+  return [
+    '# Benchmark: the latest run',
+    `Written by \`${results.command}\` (tools/bench) at ${results.finishedAt}, on commit ${results.machine.gitCommit}; ` +
+      `the next run rewrites this file. The run's full results: \`${resultsFile}\` on the machine that ran it (not in git). ` +
+      'What the bench measures, its settings, and how to compare two commits side by side: [tools/bench/README.md](../tools/bench/README.md).',
+    renderMarkdown(results),
+  ].join('\n\n');
+}
+
+/**
+ * Several runs side by side, one column each (e.g. the commit before and the commit after,
+ * alternated: before, after, before, after): for each level, orders/s, p50 and p99, and
+ * the e-mails lost or duplicated; then the sidecar's cost and the apps' memory.
+ * `runs`: [{ label, results }] where label says where the run came from (its file).
+ */
+export function renderComparison(runs) {
+  const levels = [...new Set(runs.flatMap(({ results }) => results.orders.map((l) => l.connections)))].sort((a, b) => a - b);
+  const level = (results, connections) => results.orders.find((l) => l.connections === connections);
+  const rows = [
+    ['run', ...runs.map(({ label }) => label)],
+    ['commit', ...runs.map(({ results }) => results.machine.gitCommit)],
+    ['started', ...runs.map(({ results }) => results.startedAt)],
+    ['command', ...runs.map(({ results }) => `\`${results.command}\``)],
+  ];
+  for (const connections of levels) {
+    const at = (pick) => runs.map(({ results }) => {
+      const l = level(results, connections);
+      return l ? pick(l) : '–';
+    });
+    rows.push([`orders/s at ${connections}`, ...at((l) => l.ordersPerSecond)]);
+    rows.push([`p50 / p99 ms at ${connections}`, ...at((l) => `${l.latencyMs.p50} / ${l.latencyMs.p99}`)]);
+    rows.push([`e-mails lost / dup. at ${connections}`, ...at((l) => `${show(l.email?.missing)} / ${show((l.email?.duplicated ?? 0) + (l.email?.misaddressed ?? 0))}`)]);
   }
-  return written;
+  const sidecar = (results) => results.sidecarCost.find((r) => r.connections === 1) ?? results.sidecarCost[0];
+  rows.push([
+    `Dapr adds at p50 (${show(sidecar(runs[0].results)?.connections)} client(s))`,
+    ...runs.map(({ results }) => (sidecar(results) ? `${signed(sidecar(results).addedMsP50)} ms` : '–')),
+  ]);
+  for (const service of ['order-service', 'payment-service', 'notification-service']) {
+    rows.push([`${service} RSS max under load MB`, ...runs.map(({ results }) => show(results.resources.underLoad?.[service]?.rssMaxMb))]);
+  }
+  return table(rows[0], rows.slice(1));
 }
