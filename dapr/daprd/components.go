@@ -30,7 +30,7 @@ const componentList = "pubsub.kafka, pubsub.in-memory, bindings.smtp (output; or
 
 // registerComponents registers the only component types orderflow's resources
 // use. A resource of any other type fails at sidecar start with
-// "couldn't find ... in the registry": add it here (and to the README) first.
+// "couldn't find ... in the registry": add it here (and to componentList above) first.
 // maxBodyBytes is daprd's --max-body-size, the limit the bodylimit middleware answers for.
 func registerComponents(maxBodyBytes int) {
 	pubsubLoader.DefaultRegistry.RegisterComponent(kafka.NewKafka, "kafka")

@@ -4,7 +4,7 @@
 // development issuer, an Idempotency-Key, retried with the same key
 // until it is answered), then the checks every accepted order must pass once
 // the fault is over, how long until they first all held, and a record of it
-// in .local/test-results/drills.json (the README's fault table is made from it).
+// in .local/test-results/drills.json (docs/operations.md's fault table is made from it).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -336,7 +336,7 @@ export interface DrillPlan {
   system?: OrderSystem;
   /** The entry points orders are placed through (prepare may name others). */
   entryPoints?: OrderEntryPoint[];
-  /** false: not a row of the README's fault table (.local/test-results/drills.json). */
+  /** false: not a row of the fault table in docs/operations.md (.local/test-results/drills.json). */
   record?: boolean;
 }
 

@@ -5,7 +5,7 @@ and waits for the order's payment.confirmed event, which reaches it through a
 subscription of its own (app-id python-client, so its own Kafka consumer group).
 Python's standard library only: anything that speaks HTTP can do the same.
 
-Two roles (README "Security"): as itself, a trusted service that order-service
+Two roles (docs/security.md): as itself, a trusted service that order-service
 knows by its mTLS identity (SERVICE_CALLERS=python-client), it places an order
 for a customer and reads it by reference, with no token; forwarding that
 customer's bearer token, it acts as the customer, who sees only their own orders.

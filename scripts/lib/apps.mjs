@@ -108,7 +108,7 @@ async function checkPortsFree() {
     for (const [name, port] of Object.entries(ports)) {
       if (await tcpAnswers(port)) {
         throw new SetupError(`port ${port} (${service} ${name}) is already in use`, {
-          hint: `is orderflow already running (npm start in another terminal)? Stop it, or free 127.0.0.1:${port}; every port can be moved, see README "Configuration"`,
+          hint: `is orderflow already running (npm start in another terminal)? Stop it, or free 127.0.0.1:${port}; every port can be moved, see docs/configuration.md`,
         });
       }
     }

@@ -1,8 +1,8 @@
 // Runs one example client (examples/*) beside a sidecar of its own, against the
 // orderflow that `npm start` (or `npm test`) is running: our daprd, the
 // repository's components and configuration, fresh API tokens, and a customer
-// with a token of the development issuer (the client shows both roles, README
-// "Security"). Prints the client's one result line and exits with its code.
+// with a token of the development issuer (the client shows both roles,
+// docs/security.md). Prints the client's one result line and exits with its code.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { LOCAL, settings } from './settings.mjs';

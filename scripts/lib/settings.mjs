@@ -1,5 +1,5 @@
 // The one place where the local stack's defaults live. Every value can be
-// overridden from the environment; README "Configuration" lists them.
+// overridden from the environment; docs/configuration.md lists them.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -10,7 +10,7 @@
 //
 // As itself it is a trusted service that order-service knows by its mTLS
 // identity (SERVICE_CALLERS in dapr.yaml); with the customer's token it acts as
-// that customer, who sees only their own orders (README "Security").
+// that customer, who sees only their own orders (docs/security.md).
 //
 // Environment (set by `npm run example:typescript`, or by `dapr run` beside it):
 //   DAPR_HTTP_PORT   its sidecar's HTTP port
