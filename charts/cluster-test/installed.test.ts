@@ -2,7 +2,7 @@
 // cluster of `npm run k8s`): what the install itself must have left running.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cluster, helm, podsOf, query, withDiagnostics } from './support/cluster';
+import { cluster, diagnose, getJson, helm, kubectl, podsOf, query, withDiagnostics } from './support/cluster';
 
 const SERVICES = ['order-service', 'payment-service', 'notification-service'] as const;
 
@@ -33,4 +33,46 @@ describe('charts/orderflow installed on the local cluster', () => {
       expect(rows?.map((row) => row.name)).toEqual(files);
     }),
   );
+
+  it("runs under Dapr's control plane from Dapr's own chart with mTLS on: each sidecar of the release holds a workload certificate from Sentry", () =>
+    withDiagnostics(async () => {
+      const daprsystem = await getJson(['-n', 'dapr-system', 'get', 'configurations.dapr.io', 'daprsystem']);
+      expect(daprsystem.spec.mtls.enabled).toBe(true);
+      const releases = await getJson<{ items: any[] }>(['-n', 'dapr-system', 'get', 'secrets', '-l', 'owner=helm,name=dapr']);
+      expect(releases.items.length).toBeGreaterThan(0);
+      for (const service of SERVICES) {
+        const [pod] = await podsOf(service);
+        const log = await kubectl(['-n', cluster.namespace, 'logs', pod.metadata.name, '-c', 'daprd']);
+        expect(log).toMatch(/workload identity expiry watcher/);
+      }
+    }),
+  );
+});
+
+const BROKEN_NAMESPACE = 'orderflow-diagnostics-check';
+
+describe('what a failing cluster test shows', () => {
+  afterAll(() => kubectl(['delete', 'namespace', BROKEN_NAMESPACE, '--ignore-not-found', '--wait=false']));
+
+  it("names a pod that does not start, with the namespace's events and its container's last log lines", async () => {
+    await kubectl(['apply', '-f', '-'], `apiVersion: v1
+kind: Namespace
+metadata: {name: ${BROKEN_NAMESPACE}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crashes, namespace: ${BROKEN_NAMESPACE}}
+spec:
+  containers:
+  - name: app
+    image: ${cluster.appImages['order-service']}
+    imagePullPolicy: Never
+    command: ["node", "-e", "console.error('configuration refused: DATABASE_URL'); process.exit(3)"]
+`);
+    await kubectl(['-n', BROKEN_NAMESPACE, 'wait', '--for=jsonpath={.status.containerStatuses[0].restartCount}=1', 'pod/crashes', '--timeout=120s']);
+    const shown = await diagnose(BROKEN_NAMESPACE);
+    expect(shown).toContain('crashes');
+    expect(shown).toMatch(/--- events[\s\S]*(BackOff|Started|Created)/);
+    expect(shown).toMatch(/--- logs crashes -c app[\s\S]*configuration refused: DATABASE_URL/);
+  }, 180_000);
 });
