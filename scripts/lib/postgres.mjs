@@ -8,7 +8,8 @@
 // - existing server: with PG_ADMIN_USER (and PG_ADMIN_PASSWORD, PG_HOST, PG_PORT) set,
 //   nothing is installed or started; the scripts only create the roles and databases.
 //
-// Each service gets its own login role owning its own database (plus a *_test one);
+// Each service gets its own login role owning its own database (plus *_test for the tests
+// and *_cluster for the local Kubernetes cluster);
 // no role can connect to another service's database.
 //
 // Node built-ins only: the `pg` client may not be installed yet, so SQL goes through psql.
@@ -35,7 +36,8 @@ const EXISTING_SERVER_HINT =
   'check PG_ADMIN_USER, PG_ADMIN_PASSWORD, PG_HOST and PG_PORT, or unset PG_ADMIN_USER to use the project-local cluster';
 
 /**
- * One login role and one database per service (plus `<database>_test` for the tests).
+ * One login role and one database per service (plus `<database>_test` for the tests and
+ * `<database>_cluster` for the local Kubernetes cluster).
  * The passwords are DEVELOPMENT DEFAULTS for the local cluster only; override them with
  * ORDERS_DB_PASSWORD, PAYMENTS_DB_PASSWORD, NOTIFICATIONS_DB_PASSWORD on anything shared.
  */
@@ -68,14 +70,14 @@ const existingServer = () => Boolean(settings.postgres.adminUser);
  * postgres://<role>:<password>@<host>:<port>/<database> for one service.
  * @param {'order-service'|'payment-service'|'notification-service'} service
  */
-export function databaseUrl(service, { test = false } = {}) {
+export function databaseUrl(service, { test = false, cluster = false } = {}) {
   const entry = SERVICE_DATABASES[service];
   if (!entry) {
     throw new Error(`unknown service "${service}" (expected one of ${Object.keys(SERVICE_DATABASES).join(', ')})`);
   }
   const { host, port } = settings.postgres;
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  const database = test ? `${entry.database}_test` : entry.database;
+  const database = test ? `${entry.database}_test` : cluster ? `${entry.database}_cluster` : entry.database;
   return `postgres://${encodeURIComponent(entry.role)}:${encodeURIComponent(passwordOf(entry))}@${hostPart}:${port}/${encodeURIComponent(database)}`;
 }
 
@@ -562,14 +564,14 @@ const psqlQuote = (value) =>
   `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "''").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`;
 
 /**
- * Creates (idempotently) the three service roles and their databases (and *_test
+ * Creates (idempotently) the three service roles and their databases (and *_test, *_cluster
  * databases), each owned by its role and closed to everyone else. Also re-applies the
  * configured passwords, so changing *_DB_PASSWORD takes effect on the next start.
  */
 export async function ensureDatabases() {
   let script = '';
   for (const entry of Object.values(SERVICE_DATABASES)) {
-    for (const database of [entry.database, `${entry.database}_test`]) {
+    for (const database of [entry.database, `${entry.database}_test`, `${entry.database}_cluster`]) {
       script +=
         `\\set role ${psqlQuote(entry.role)}\n` +
         `\\set password ${psqlQuote(passwordOf(entry))}\n` +
@@ -581,12 +583,12 @@ export async function ensureDatabases() {
 }
 
 /**
- * Drops the three service databases (not the *_test ones) and makes them again,
- * empty: the local cluster's install starts from nothing, so its migration hooks
- * are what creates every table. Only for the project-local cluster.
+ * Drops the local Kubernetes cluster's three databases (*_cluster; never those of
+ * `npm start` or the tests) and makes them again, empty: the cluster's install
+ * starts from nothing, so its migration hooks are what creates every table.
  */
-export async function recreateServiceDatabases() {
-  const drops = Object.values(SERVICE_DATABASES).map((entry) => `DROP DATABASE IF EXISTS "${entry.database}" WITH (FORCE);\n`).join('');
+export async function recreateClusterDatabases() {
+  const drops = Object.values(SERVICE_DATABASES).map((entry) => `DROP DATABASE IF EXISTS "${entry.database}_cluster" WITH (FORCE);\n`).join('');
   await adminPsql({ input: drops });
   await ensureDatabases();
 }

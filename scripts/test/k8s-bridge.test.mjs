@@ -3,6 +3,7 @@
 // the test (unshare --net; root only, as the cluster is).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { openBridge } from '../lib/k8s/bridge.mjs';
@@ -30,8 +31,14 @@ describe('the bridge into a namespace with no route out', { skip: !isRoot && 'ne
   let hostServer;
   before(async () => {
     holder = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    spawnSync('nsenter', ['-t', String(holder.pid), '-n', '--', 'sh', '-c', `ip link set lo up && ip addr add ${INSIDE_IP}/32 dev lo`]);
+    // Until unshare has run, the pid is still in this machine's namespace: never configure that one.
+    const ours = fs.readlinkSync('/proc/self/ns/net');
+    for (let tries = 0; fs.readlinkSync(`/proc/${holder.pid}/ns/net`) === ours; tries += 1) {
+      assert.ok(tries < 100, 'unshare --net did not make a namespace within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const setUp = spawnSync('nsenter', ['-t', String(holder.pid), '-n', '--', 'sh', '-c', `ip link set lo up && ip addr add ${INSIDE_IP}/32 dev lo`]);
+    assert.equal(setUp.status, 0, `configuring the test namespace: ${setUp.stderr}`);
     hostServer = net.createServer((socket) => socket.once('data', (data) => socket.end(`host saw ${data}`)));
     await new Promise((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
     bridge = await openBridge({ pid: holder.pid, nodeIp: INSIDE_IP });
@@ -68,6 +75,12 @@ describe('the bridge into a namespace with no route out', { skip: !isRoot && 'ne
     } finally {
       inside.kill();
     }
+  });
+
+  it('probes whether a connection opens inside: yes to a door it published, no where nothing listens', async () => {
+    await bridge.publish(7778, hostServer.address().port);
+    assert.equal(await bridge.probe(INSIDE_IP, 7778), true);
+    assert.equal(await bridge.probe(INSIDE_IP, 9998), false);
   });
 
   it('closes the connection from here when nothing listens at the address inside', async () => {

@@ -36,7 +36,8 @@ export const cluster = setup();
 
 function runTool(prefix: string[], args: string[], { input, env }: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(prefix[0]!, [...prefix.slice(1), ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }, (error, stdout, stderr) => {
+    // Shorter than any test's timeout, so that a hung kubectl or helm ends before its test does.
+    const child = execFile(prefix[0]!, [...prefix.slice(1), ...args], { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 12 * 60_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${prefix.at(-1)} ${args.join(' ')}: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });
@@ -58,10 +59,22 @@ export async function getJson<T = any>(args: string[]): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
 }
 
-/** The release's pods of one service (app.kubernetes.io/component). */
+/** The release's pods of one service (app.kubernetes.io/component), those being deleted left out. */
 export async function podsOf(service: string): Promise<any[]> {
   const list = await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${service}`]);
-  return list.items;
+  return list.items.filter((pod) => !pod.metadata.deletionTimestamp);
+}
+
+/** Waits until the service has exactly `count` pods, none being deleted, all Ready; resolves with them. */
+export async function readyPodsOf(service: string, count = 2, timeoutMs = 300_000): Promise<any[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = (await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${service}`])).items;
+    const ready = all.filter((pod) => !pod.metadata.deletionTimestamp && pod.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    if (all.length === count && ready.length === count) return ready;
+    if (Date.now() > deadline) throw new Error(`${service}: ${ready.length} of ${all.length} pods Ready, expected exactly ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 /** Runs `script` with node in the app container of one pod of the Deployment (its env holds DAPR_API_TOKEN). */
@@ -147,5 +160,7 @@ export async function releaseSettled(timeoutMs = 300_000): Promise<void> {
   await kubectl(['-n', cluster.namespace, 'wait', '--for=condition=Available', 'deployment', '--all', `--timeout=${Math.round(timeoutMs / 1000)}s`]);
   for (const service of ['order-service', 'payment-service', 'notification-service']) {
     await kubectl(['-n', cluster.namespace, 'rollout', 'status', `deployment/${cluster.release}-${service}`, `--timeout=${Math.round(timeoutMs / 1000)}s`]);
+    // rollout status may finish while old pods are still in their grace period.
+    await readyPodsOf(service, 2, timeoutMs);
   }
 }

@@ -15,6 +15,16 @@ process.on('message', (request) => {
       // The parent accepts on its copy of the socket; ours is closed once sent.
       process.send({ id: request.id }, server, () => server.close());
     });
+  } else if (request.type === 'probe') {
+    // Does a TCP connection to host:port open from inside? (No bytes are exchanged.)
+    const socket = net.connect({ host: request.host, port: request.port });
+    socket.setTimeout(2_000, () => socket.destroy(new Error('connect timed out')));
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.removeListener('error', fail);
+      socket.destroy();
+      process.send({ id: request.id });
+    });
   } else if (request.type === 'connect') {
     const socket = net.connect({ host: request.host, port: request.port, allowHalfOpen: true });
     socket.once('error', fail);

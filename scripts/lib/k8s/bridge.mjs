@@ -108,6 +108,10 @@ export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.no
       servers.push(server);
       return server.address().port;
     },
+    /** Whether a TCP connection to host:port opens from inside the namespace. */
+    probe(host, port) {
+      return ask({ type: 'probe', host, port }).then(() => true, () => false);
+    },
     async close() {
       closed = true;
       for (const server of servers) server.close();

@@ -12,6 +12,7 @@ import { installDapr, TAG as DAPR_TAG } from './dapr.mjs';
 import { localImage } from './config.mjs';
 import { exposeInfrastructure, infraHost, INFRA_SERVICES } from './infrastructure.mjs';
 import { CHART, installOrderflow, LOCAL_VALUES, RELEASE, RELEASE_NAMESPACE, RUN_VALUES, writeRunValues } from './orderflow-release.mjs';
+export { removeEarlierRelease } from './orderflow-release.mjs';
 import { kubectl, livePid, up } from './node.mjs';
 import { BIN } from './build.mjs';
 import { paths } from './layout.mjs';
@@ -58,7 +59,8 @@ export async function startOrderflowOnCluster({ helm, postgres }) {
     const { K8S_DIR } = await import('./build.mjs');
     const publicIssuer = `https://${infraHost('login')}:${INFRA_SERVICES.login}`;
     const issuer = await step('Starting the development issuer (HTTPS, a CA of this run)', () =>
-      startDevIssuer({ tls: { publicUrl: publicIssuer, dir: `${K8S_DIR}/issuer-tls` } }),
+      // Any free port (DEV_ISSUER_PORT is the e2e stack's, which may still hold it): the pods reach it through the bridge.
+      startDevIssuer({ port: 0, tls: { publicUrl: publicIssuer, dir: `${K8S_DIR}/issuer-tls` } }),
     );
     await step('Publishing PostgreSQL, Kafka, SMTP and the issuer into the node (Services without selectors)', () =>
       exposeInfrastructure(bridge, {
@@ -69,7 +71,7 @@ export async function startOrderflowOnCluster({ helm, postgres }) {
       }),
     );
     const inCluster = (service) => {
-      const url = new URL(postgres.databaseUrl(service));
+      const url = new URL(postgres.databaseUrl(service, { cluster: true }));
       url.hostname = infraHost('postgres');
       url.port = String(INFRA_SERVICES.postgres);
       return url.toString();
@@ -115,7 +117,7 @@ export function clusterTestSetup({ publicUrl, helm, postgres }) {
     namespace: RELEASE_NAMESPACE,
     chart: CHART,
     valuesFiles: [LOCAL_VALUES, RUN_VALUES],
-    databaseUrls: Object.fromEntries(SERVICES.map((service) => [service, postgres.databaseUrl(service)])),
+    databaseUrls: Object.fromEntries(SERVICES.map((service) => [service, postgres.databaseUrl(service, { cluster: true })])),
     sidecarImage: localImage('dapr/daprd', DAPR_TAG),
     appImages: Object.fromEntries(SERVICES.map((service) => [service, localImage(`orderflow/${service}`, chartAppVersion())])),
   };

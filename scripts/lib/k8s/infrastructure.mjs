@@ -8,7 +8,6 @@
 // Why outside the cluster: it is how most teams run them (a managed database
 // and broker), the same processes and scripts as `npm start` serve them, and
 // the node (two cores) is left to what the chart installs.
-import net from 'node:net';
 import { info, SetupError, waitFor } from '../step.mjs';
 import { network } from './layout.mjs';
 import { kubectl } from './node.mjs';
@@ -65,32 +64,13 @@ export async function exposeInfrastructure(bridge, hostPorts) {
   await kubectl(['apply', '-f', '-'], { input: manifest() });
   for (const [name, port] of Object.entries(INFRA_SERVICES)) {
     const clusterIp = (await kubectl(['-n', INFRA_NAMESPACE, 'get', 'service', name, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
-    const through = await bridge.reach(clusterIp, port);
-    await waitFor(`${infraHost(name)}:${port} (Service ${clusterIp}) answering from inside the node`, () => connects(through), {
+    await waitFor(`${infraHost(name)}:${port} (Service ${clusterIp}) answering from inside the node`, () => bridge.probe(clusterIp, port), {
       timeoutMs: 30_000,
       intervalMs: 250,
       hint: `npm run k8s -- kubectl -n ${INFRA_NAMESPACE} get services,endpointslices; is the local ${name} running on 127.0.0.1:${hostPorts[name]}?`,
     });
   }
   info(`pods reach ${Object.keys(INFRA_SERVICES).map((name) => infraHost(name)).join(', ')}`);
-}
-
-function connects(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    // The bridge accepts at once and closes when the far side refuses: wait for bytes or a quiet moment.
-    let settled = false;
-    const done = (ok) => {
-      if (settled) return;
-      settled = true;
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('data', () => done(true));
-    socket.once('close', () => done(false));
-    socket.once('error', () => done(false));
-    socket.setTimeout(400, () => done(true));
-  });
 }
 
 export async function removeInfrastructure() {

@@ -356,14 +356,19 @@ export async function down() {
   removeNodeCgroups();
 }
 
-/** Processes of ours other than the holder: in the sandbox's mount namespace, or in the node's cgroups. */
+/**
+ * Processes of ours other than the holder: in the sandbox's mount or network
+ * namespace (the latter: kubectl, helm and the bridge's worker, entered with
+ * nsenter -n, e.g. by a test that timed out), or in the node's cgroups.
+ */
 function processesOfTheNode(sandboxPid) {
   const mnt = fs.readlinkSync(`/proc/${sandboxPid}/ns/mnt`);
+  const net = fs.readlinkSync(`/proc/${sandboxPid}/ns/net`);
   const found = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === sandboxPid || Number(entry) === process.pid) continue;
     try {
-      if (fs.readlinkSync(`/proc/${entry}/ns/mnt`) === mnt || inNodeCgroup(entry)) found.push(Number(entry));
+      if (fs.readlinkSync(`/proc/${entry}/ns/mnt`) === mnt || fs.readlinkSync(`/proc/${entry}/ns/net`) === net || inNodeCgroup(entry)) found.push(Number(entry));
     } catch {
       /* exited meanwhile */
     }

@@ -52,6 +52,19 @@ export async function installOrderflow(helm, extra = []) {
   }
 }
 
+/** Namespaces the cluster tests make besides the release's (charts/cluster-test). */
+const TEST_NAMESPACES = ['orderflow-intruder', 'orderflow-diagnostics-check'];
+
+/**
+ * What an interrupted earlier run may have left on the node (etcd keeps it
+ * across `down`/`up`): the release, in whatever state (a `pending-upgrade`
+ * blocks every later helm command), its namespace and the tests' namespaces.
+ */
+export async function removeEarlierRelease(helm) {
+  await helmRun(helm, ['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--ignore-not-found', '--wait', '--timeout', '5m']);
+  await kubectl(['delete', 'namespace', RELEASE_NAMESPACE, ...TEST_NAMESPACES, '--ignore-not-found', '--wait=true', '--timeout=180s']);
+}
+
 export function uninstallOrderflow(helm) {
   return helmRun(helm, ['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--wait', '--timeout', '5m']);
 }
