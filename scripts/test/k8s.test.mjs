@@ -40,10 +40,21 @@ describe('the Kubernetes wrapper module', () => {
   });
 });
 
-describe('the base image of the Dockerfiles', () => {
-  it('is one node:<version>-bookworm-slim image named by all three Dockerfiles', () => {
+describe('the base image of the Dockerfile', () => {
+  it('is the node:<version>-bookworm-slim image the repository\'s Dockerfile names', () => {
     const base = dockerfileBaseImage();
     assert.match(base.image, /^node:\d+\.\d+\.\d+-bookworm-slim$/);
     assert.equal(base.fullName, `docker.io/library/${base.image}`);
+    assert.match(base.nodeVersion, /^\d+\.\d+\.\d+$/);
+  });
+
+  it('is read from the ARG NODE_IMAGE line, and a Dockerfile without one is refused by name', () => {
+    assert.deepEqual(dockerfileBaseImage('# syntax=docker/dockerfile:1\nARG NODE_IMAGE=node:24.1.2-bookworm-slim\nFROM ${NODE_IMAGE} AS build\n'), {
+      image: 'node:24.1.2-bookworm-slim',
+      fullName: 'docker.io/library/node:24.1.2-bookworm-slim',
+      nodeVersion: '24.1.2',
+    });
+    assert.throws(() => dockerfileBaseImage('FROM node:24.1.2-bookworm-slim\n'), /the Dockerfile has no "ARG NODE_IMAGE=<image>" line/);
+    assert.throws(() => dockerfileBaseImage('ARG NODE_IMAGE=node:24-alpine\n'), /unexpected base image node:24-alpine/);
   });
 });

