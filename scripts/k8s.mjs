@@ -5,7 +5,7 @@
 //   npm run k8s -- down      stop it, then check that nothing is left behind on the host
 //   npm run k8s -- status    what runs; when nothing does, the leftover check
 //   npm run k8s -- build     only the builds (into .local/k8s/bin)
-//   npm run k8s -- images    the three service images from their Dockerfiles (buildah), into the node
+//   npm run k8s -- images    the three service images from the Dockerfile (buildah), into the node
 //   npm run k8s -- dapr      Dapr's control plane from Dapr's chart, mTLS on, our images;
 //                            checked with two pods calling each other through their sidecars (needs `images`)
 //   npm run k8s -- start     all of the above as needed, then orderflow on it: PostgreSQL, Kafka,

@@ -7,7 +7,7 @@ import { cluster, diagnose, getJson, helm, kubectl, podsOf, query, withDiagnosti
 const SERVICES = ['order-service', 'payment-service', 'notification-service'] as const;
 
 describe('charts/orderflow installed on the local cluster', () => {
-  it.each(SERVICES)('runs every %s pod Ready beside a daprd sidecar of our build, with the image built from its Dockerfile', (service) =>
+  it.each(SERVICES)('runs every %s pod Ready beside a daprd sidecar of our build, with the image built from the Dockerfile', (service) =>
     withDiagnostics(async () => {
       const pods = await podsOf(service);
       expect(pods).toHaveLength(2);

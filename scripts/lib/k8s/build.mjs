@@ -53,7 +53,7 @@ const DEBIAN_PACKAGES = {
   conntrack: '/usr/sbin/conntrack',
   umoci: '/usr/bin/umoci',
   skopeo: '/usr/bin/skopeo',
-  // images: the Dockerfiles' builder, and the Debian rootfs of their base image
+  // images: the Dockerfile's builder, and the Debian rootfs of its base image
   buildah: '/usr/bin/buildah',
   mmdebstrap: '/usr/bin/mmdebstrap',
   gcc: '/usr/bin/gcc',

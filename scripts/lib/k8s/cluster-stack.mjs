@@ -34,7 +34,7 @@ export async function ensureClusterWithDapr({ helm }) {
   await ensureClusterBinaries();
   if (!livePid('kube-apiserver') || !livePid('kubelet')) await up();
   const { ensureAppImages } = await import('./app-images.mjs');
-  await step('Service images from apps/*/Dockerfile (buildah), into the node', () => ensureAppImages());
+  await step('Service images from the Dockerfile (buildah), into the node', () => ensureAppImages());
   await installDapr({ helm });
 }
 
