@@ -50,13 +50,19 @@ export interface EventPublisher {
 
 const CUT_SHORT = Symbol('cut short');
 
-/** Resolves with CUT_SHORT as soon as `signal` aborts (at once if it has), otherwise never. */
-function abortOf(signal: AbortSignal | undefined): Promise<typeof CUT_SHORT> {
-  return new Promise((resolve) => {
-    if (!signal) return;
-    if (signal.aborted) resolve(CUT_SHORT);
-    else signal.addEventListener('abort', () => resolve(CUT_SHORT), { once: true });
+/**
+ * Resolves with CUT_SHORT as soon as `signal` aborts (at once if it has),
+ * otherwise never; `dispose` takes the listener off the signal, which lives as
+ * long as the service.
+ */
+function abortOf(signal: AbortSignal | undefined): { aborted: Promise<typeof CUT_SHORT>; dispose: () => void } {
+  let onAbort = () => {};
+  const aborted = new Promise<typeof CUT_SHORT>((resolve) => {
+    onAbort = () => resolve(CUT_SHORT);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
+  return { aborted, dispose: () => signal?.removeEventListener('abort', onAbort) };
 }
 
 /**
@@ -75,7 +81,7 @@ export async function publishInKeyOrder(
   const publishedIds: string[] = [];
   const notStartedIds: string[] = [];
   const errors: string[] = [];
-  const aborted = abortOf(control.signal);
+  const { aborted, dispose } = abortOf(control.signal);
   await Promise.all(
     [...byKey.values()].map(async (sameKey) => {
       for (const [index, event] of sameKey.entries()) {
@@ -95,7 +101,7 @@ export async function publishInKeyOrder(
         }
       }
     }),
-  );
+  ).finally(dispose);
   const report: PublishReport = { publishedIds };
   if (notStartedIds.length) report.notStartedIds = notStartedIds;
   if (errors.length) report.error = errors[0];
@@ -104,6 +110,7 @@ export async function publishInKeyOrder(
 
 /** One round: claim, publish (while the lease leaves room and the relay is not stopping), record. Returns how many events went out. */
 export async function relayBatch(outbox: Outbox, publisher: EventPublisher, options: RelayOptions): Promise<number> {
+  if (options.signal?.aborted) return 0;
   const now = options.now ?? Date.now;
   // Read before the claim: the lease may start a little later, never earlier.
   const claimedAt = now();

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { OutboxEvent } from '../../src/domain/payment';
 import type { Outbox, OutboxClaim, PendingOutboxEvent, PublishReport } from '../../src/domain/payment-repository';
 import { publishInKeyOrder, relayBatch, relayOutbox, type EventPublisher } from '../../src/domain/relay-outbox';
@@ -169,5 +170,14 @@ describe('a relay that is stopped', () => {
 
     expect(await relayed).toBe(2);
     expect(steps).toEqual(['claim 2', 'record 2']);
+  });
+});
+
+describe('a relay that runs for as long as the service', () => {
+  it('leaves no listener on the stop signal once a round is over', async () => {
+    const { outbox } = memoryOutbox([event('ORD-G'), event('ORD-H')], []);
+    const stopping = new AbortController();
+    await relayOutbox(outbox, publisherRefusing(), { batchSize: 1, leaseMs: 60_000, publishDeadlineMs: 30_000, signal: stopping.signal });
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
   });
 });
