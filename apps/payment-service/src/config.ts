@@ -18,17 +18,20 @@ const configShape = {
   /**
    * How long a relay's claim keeps other relays (replicas) off the events it
    * publishes; when it runs out (the relay died), another relay publishes them.
-   * Twice the wait for one publish: a crash delays its events by at most this.
+   * At least twice the wait for one publish (PUBLISH_DEADLINE_MS): a relay starts
+   * publishes for the first (lease − that wait) of its claim and releases the
+   * rest, so every publish it starts ends while the claim holds. A crash delays
+   * its events by at most this; a stopping relay releases them at once.
    */
   OUTBOX_CLAIM_LEASE_MS: positiveInt(60_000),
 };
 
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
-  if (config.OUTBOX_CLAIM_LEASE_MS <= PUBLISH_DEADLINE_MS) {
+  if (config.OUTBOX_CLAIM_LEASE_MS < 2 * PUBLISH_DEADLINE_MS) {
     throw new ConfigError(
-      `invalid configuration in the environment:\n  OUTBOX_CLAIM_LEASE_MS (${config.OUTBOX_CLAIM_LEASE_MS}) must be above ` +
-        `the relay's wait for one publish (${PUBLISH_DEADLINE_MS}): a claim must outlast its holder's publish`,
+      `invalid configuration in the environment:\n  OUTBOX_CLAIM_LEASE_MS (${config.OUTBOX_CLAIM_LEASE_MS}) must be at least ` +
+        `twice the relay's wait for one publish (2 × ${PUBLISH_DEADLINE_MS}): a claim must leave room for its publishes to start and end`,
     );
   }
   return config;

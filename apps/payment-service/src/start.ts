@@ -1,5 +1,5 @@
 // payment-service: config → database (migrated) → app → listen → outbox relay (once the sidecar answers).
-// SIGTERM: stop taking requests, let the relay finish its batch, exit.
+// SIGTERM: stop taking requests, stop the relay (it releases what it claimed and did not publish), exit.
 import { BackgroundLoop, startHttpService } from '@orderflow/service-kit';
 import { buildPaymentApp } from './app';
 import { loadPaymentServiceConfig } from './config';
@@ -7,7 +7,7 @@ import { migrations } from './data/migrations';
 import { KnexPaymentRepository } from './data/payment-repository';
 import { relayOutbox } from './domain/relay-outbox';
 import { createPaymentMetrics } from './metrics';
-import { DaprEventPublisher } from './sidecar/event-publisher';
+import { DaprEventPublisher, PUBLISH_DEADLINE_MS } from './sidecar/event-publisher';
 
 startHttpService({
   service: 'payment-service',
@@ -20,10 +20,12 @@ startHttpService({
     const relay = new BackgroundLoop(
       'outbox-relay',
       config.OUTBOX_POLL_INTERVAL_MS,
-      async () => {
+      async (signal) => {
         const published = await relayOutbox(payments, publisher, {
           batchSize: config.OUTBOX_BATCH_SIZE,
           leaseMs: config.OUTBOX_CLAIM_LEASE_MS,
+          publishDeadlineMs: PUBLISH_DEADLINE_MS,
+          signal,
         });
         metrics.eventsPublished.inc(published);
         if (published > 0) logger.debug({ published }, 'outbox events published');

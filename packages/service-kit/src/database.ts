@@ -33,7 +33,12 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
     getMigrationName: (migration) => migration.name,
     getMigration: async (migration) => migration,
   };
-  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  // A database may be ahead of this list: during a rolling update a pod of the
+  // previous release (MIGRATE_ON_START=true outside the chart) starts after the
+  // new release migrated. Knex would refuse ("migration directory is corrupt") and
+  // the pod crash-loop; expand-only migrations leave the older release's schema
+  // intact, so it runs on it as is.
+  const [, applied] = (await db.migrate.latest({ migrationSource: source, disableMigrationsListValidation: true })) as [number, string[]];
   return applied;
 }
 

@@ -120,17 +120,23 @@ export function runService({ logger, shutdownTimeoutMs, start }: RunOptions): vo
     });
 }
 
-/** A background loop (outbox relay, retry sweep) that can be stopped between iterations. */
+/**
+ * A background loop (outbox relay) that can be stopped between iterations. The
+ * iteration gets a signal that aborts on stop(): work that takes longer than
+ * the shutdown's wait (SHUTDOWN_TIMEOUT_MS) must watch it and hand back what it
+ * holds, or the process exits in the middle of it.
+ */
 export class BackgroundLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private kicked = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly name: string,
     private readonly intervalMs: number,
-    private readonly iteration: () => Promise<void>,
+    private readonly iteration: (signal: AbortSignal) => Promise<void>,
     private readonly logger: Logger,
   ) {}
 
@@ -152,6 +158,7 @@ export class BackgroundLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
@@ -159,7 +166,7 @@ export class BackgroundLoop {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.iteration()
+      this.running = this.iteration(this.stopping.signal)
         .catch((error: unknown) => this.logger.error({ err: error, loop: this.name }, 'background iteration failed'))
         .finally(() => {
           this.running = undefined;

@@ -47,6 +47,23 @@ describe('graceful shutdown', () => {
     expect(started).toBe(afterStop);
   });
 
+  it('tells the iteration it is in that the loop is stopping, so that it can hand back what it holds', async () => {
+    let sawStop: boolean | undefined;
+    const loop = new BackgroundLoop(
+      'test',
+      60_000,
+      async (signal) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        sawStop = signal.aborted;
+      },
+      logger,
+    );
+    loop.start();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await loop.stop();
+    expect(sawStop).toBe(true);
+  });
+
   it('runs again at once when kicked during an iteration, instead of waiting a whole interval', async () => {
     let runs = 0;
     const loop = new BackgroundLoop(

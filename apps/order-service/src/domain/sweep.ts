@@ -17,10 +17,20 @@ export const IDEMPOTENCY_KEYS_PURGED_PER_SWEEP = 1_000;
 export interface SweepResult {
   payments: SweepReport;
   purgedIdempotencyKeys: number;
+  /**
+   * Why the purge failed, when it did. It does not fail the sweep: the payments
+   * were retried and recorded, and their report must not be lost to a delete
+   * that the next tick tries again anyway.
+   */
+  purgeError?: unknown;
 }
 
 export async function sweep(deps: { orders: OrderRepository; payments: PaymentGateway }, options: SweepOptions): Promise<SweepResult> {
   const payments = await retryPendingPayments(deps, options);
-  const purgedIdempotencyKeys = await deps.orders.purgeExpiredIdempotencyKeys(IDEMPOTENCY_KEYS_PURGED_PER_SWEEP);
-  return { payments, purgedIdempotencyKeys };
+  try {
+    const purgedIdempotencyKeys = await deps.orders.purgeExpiredIdempotencyKeys(IDEMPOTENCY_KEYS_PURGED_PER_SWEEP);
+    return { payments, purgedIdempotencyKeys };
+  } catch (purgeError) {
+    return { payments, purgedIdempotencyKeys: 0, purgeError };
+  }
 }

@@ -31,12 +31,14 @@ export function sweepRoutes(deps: SweepRouteDeps) {
       }
       running = true;
       try {
-        const { payments: report, purgedIdempotencyKeys } = await sweep(deps, deps.sweep);
+        const { payments: report, purgedIdempotencyKeys, purgeError } = await sweep(deps, deps.sweep);
         deps.metrics.sweptOrders.inc({ result: 'paid' }, report.paid);
         deps.metrics.sweptOrders.inc({ result: 'still_pending' }, report.stillPending);
         deps.metrics.sweptOrders.inc({ result: 'rejected' }, report.rejected);
         deps.metrics.sweptOrders.inc({ result: 'lease_lost' }, report.leaseLost);
         if (report.tried > 0 || purgedIdempotencyKeys > 0) deps.logger.info({ ...report, purgedIdempotencyKeys }, 'payment retry sweep');
+        // Told, not answered: the tick's answer is the payments' report, and the next tick purges again.
+        if (purgeError) deps.logger.error({ err: purgeError }, 'purging expired Idempotency-Keys failed');
         res.status(200).json(report);
       } finally {
         running = false;

@@ -131,6 +131,29 @@ describe('the sweep, for Idempotency-Keys', () => {
 
     expect(await database.db('idempotency_keys').whereIn('key', [expired, live]).pluck('key')).toEqual([live]);
   });
+
+  it('when the purge fails, then the sweep still answers with what it did to the payments and counts them', async () => {
+    sidecar.answerWith(down);
+    expect((await asService(app).post('/orders').send(order)).status).toBe(202);
+    sidecar.answerWith(confirming);
+    await makePendingDue();
+    const paidSoFar = async () => {
+      const metrics = await asService(app).get('/metrics');
+      return Number(/orderflow_payment_retries_total\{result="paid",service="order-service"\} (\d+)/.exec(metrics.text)?.[1] ?? 0);
+    };
+    const paidBefore = await paidSoFar();
+
+    // The purge's table is gone for this tick: its delete fails.
+    await database.db.schema.renameTable('idempotency_keys', 'idempotency_keys_away');
+    try {
+      const swept = await asService(app).post('/payment-retry-sweep');
+      expect(swept.status).toBe(200);
+      expect(swept.body).toMatchObject({ tried: 1, paid: 1 });
+    } finally {
+      await database.db.schema.renameTable('idempotency_keys_away', 'idempotency_keys');
+    }
+    expect(await paidSoFar()).toBe(paidBefore + 1);
+  });
 });
 
 describe('POST /orders with an Idempotency-Key', () => {

@@ -5,6 +5,7 @@ import type { OrderOutcome } from '../../src/domain/order-outcome';
 import type { IdempotencyClaim, OrderRepository, RecordedIdempotencyKey } from '../../src/domain/order-repository';
 import type { PaymentGateway, PaymentOutcome } from '../../src/domain/payment-gateway';
 import { placeOrder, requestHashOf } from '../../src/domain/place-order';
+import { placeOrderSchema } from '../../src/http/order-schemas';
 
 const input = {
   customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
@@ -122,5 +123,21 @@ describe('placing an order with an Idempotency-Key', () => {
     expect([first.outcome, second.outcome]).toEqual(['payment_rejected', 'payment_rejected']);
     expect(store.saved.size).toBe(2);
     expect(store.keys.size).toBe(0);
+  });
+});
+
+describe("an Idempotency-Key's request hash", () => {
+  it('stays what earlier releases computed (sha256 of the parsed order as JSON), so a key recorded before an update still matches its repeat', () => {
+    // The body as a client may send it, fields in any order; the route parses it (placeOrderSchema) before hashing.
+    const body = {
+      paymentMethod: 'VISA',
+      currency: 'EUR',
+      items: [{ unitPrice: '1.50', quantity: 2, name: 'Pen', productId: 'p-1' }],
+      customer: { email: 'ada@example.com', lastName: 'Lovelace', firstName: 'Ada', id: 'cust-42' },
+    };
+    // sha256 of '{"customer":{"id":"cust-42","firstName":"Ada","lastName":"Lovelace","email":"ada@example.com"},
+    // "items":[{"productId":"p-1","name":"Pen","quantity":2,"unitPrice":"1.50"}],"currency":"EUR","paymentMethod":"VISA"}'
+    // (one line), as order-routes.ts computed it before the hash moved here.
+    expect(requestHashOf(placeOrderSchema.parse(body))).toBe('59ea83d19a4cdc2dd96d3c6d80ed561667a464ae8cdf724ecc6955327986850a');
   });
 });

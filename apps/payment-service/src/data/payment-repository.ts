@@ -141,28 +141,32 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
 
   async recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void> {
     const published = new Set(report.publishedIds);
-    const notPublished = claim.events.map((event) => event.id).filter((id) => !published.has(id));
+    const notStarted = new Set(report.notStartedIds ?? []);
+    const failed = claim.events.map((event) => event.id).filter((id) => !published.has(id) && !notStarted.has(id));
     await this.db.transaction(async (trx) => {
       if (published.size > 0) {
         // Whoever holds the row now: the event went out, and a later claim need not send it again.
+        // A relay recording late, after another took the row over and published it too, changes
+        // nothing: published_at is set once, by whichever records first.
         await trx('outbox_events')
           .whereIn('id', [...published])
           .whereNull('published_at')
           .update({ published_at: trx.fn.now(), last_error: null, claimed_until: null, claim_token: null });
       }
-      if (notPublished.length > 0) {
-        // Only while still this claim's: a claim that ran out must not release another relay's.
+      if (failed.length > 0) {
+        // Only while still this claim's: a claim that ran out must not count against another relay's.
         await trx('outbox_events')
-          .whereIn('id', notPublished)
+          .whereIn('id', failed)
           .where({ claim_token: claim.token })
           .whereNull('published_at')
-          .update({
-            attempts: trx.raw('attempts + 1'),
-            last_error: report.error ?? 'not published',
-            claimed_until: null,
-            claim_token: null,
-          });
+          .update({ attempts: trx.raw('attempts + 1'), last_error: report.error ?? 'not published' });
       }
+      // The rest of the claim goes back at once, not when the lease runs out; again
+      // only while still this claim's, so a claim that ran out releases no other relay's.
+      await trx('outbox_events')
+        .where({ claim_token: claim.token })
+        .whereNull('published_at')
+        .update({ claimed_until: null, claim_token: null });
     });
   }
 

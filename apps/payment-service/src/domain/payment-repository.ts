@@ -24,6 +24,11 @@ export interface OutboxClaim {
 
 export interface PublishReport {
   publishedIds: string[];
+  /**
+   * Not attempted (the relay stopped, or its lease had too little left for
+   * another publish) or cut short by a stop: released without counting an attempt.
+   */
+  notStartedIds?: string[];
   /** Why the others were not published, when some were not. */
   error?: string;
 }
@@ -36,8 +41,8 @@ export interface Outbox {
   claim(limit: number, leaseMs: number): Promise<OutboxClaim | undefined>;
   /**
    * Marks as published those the report names (even when the claim has run out:
-   * they did go out), and releases the others of this claim, one attempt more,
-   * for the next round.
+   * they did go out), counts an attempt on those that failed, and releases the
+   * rest of this claim (failed or not started) for the next round.
    */
   recordOutcome(claim: OutboxClaim, report: PublishReport): Promise<void>;
   /** How many events wait, and how long the oldest has waited. */

@@ -19,11 +19,28 @@ export interface RelayOptions {
   /** Events claimed per round. */
   batchSize: number;
   /**
-   * How long a claim keeps other relays off its events: longer than the worst
-   * publish (PUBLISH_DEADLINE_MS), or another relay may publish an event again
-   * while the first is still at it (harmless, same event id, but wasted).
+   * How long a claim keeps other relays off its events: at least twice the
+   * wait for one publish (config.ts), or another relay may publish an event
+   * again while the first is still at it (harmless, same event id, but wasted).
    */
   leaseMs: number;
+  /**
+   * The relay's wait for one publish (PUBLISH_DEADLINE_MS). A claim covers many
+   * publishes but its lease only so long: no publish starts later than
+   * leaseMs − publishDeadlineMs after the claim, so every publish ends while the
+   * claim still holds; the rest of the claim is released for the next round.
+   */
+  publishDeadlineMs: number;
+  /**
+   * Aborted when the service stops: no round and no publish starts after it, a
+   * publish still in flight is no longer waited for, and what the claim did not
+   * publish is released at once, so another relay (the next pod) takes it
+   * without waiting for the lease. A publish cut short may still go out; the
+   * relay that takes it over publishes it again with the same event id.
+   */
+  signal?: AbortSignal;
+  /** The clock the lease budget is measured by (tests). */
+  now?: () => number;
 }
 
 export interface EventPublisher {
@@ -31,17 +48,52 @@ export interface EventPublisher {
   publish(event: OutboxEvent): Promise<void>;
 }
 
-export async function publishInKeyOrder(events: PendingOutboxEvent[], publisher: EventPublisher): Promise<PublishReport> {
+const CUT_SHORT = Symbol('cut short');
+
+/**
+ * Resolves with CUT_SHORT as soon as `signal` aborts (at once if it has),
+ * otherwise never; `dispose` takes the listener off the signal, which lives as
+ * long as the service.
+ */
+function abortOf(signal: AbortSignal | undefined): { aborted: Promise<typeof CUT_SHORT>; dispose: () => void } {
+  let onAbort = () => {};
+  const aborted = new Promise<typeof CUT_SHORT>((resolve) => {
+    onAbort = () => resolve(CUT_SHORT);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return { aborted, dispose: () => signal?.removeEventListener('abort', onAbort) };
+}
+
+/**
+ * Publishes each key's events one after another, different keys side by side.
+ * `mayStart` is asked before each publish: once it says no, that key's
+ * remaining events are left (notStartedIds), not failed.
+ */
+export async function publishInKeyOrder(
+  events: PendingOutboxEvent[],
+  publisher: EventPublisher,
+  control: { mayStart?: () => boolean; signal?: AbortSignal } = {},
+): Promise<PublishReport> {
   const byKey = new Map<string, PendingOutboxEvent[]>();
   for (const event of events) byKey.set(event.partitionKey, [...(byKey.get(event.partitionKey) ?? []), event]);
 
   const publishedIds: string[] = [];
+  const notStartedIds: string[] = [];
   const errors: string[] = [];
+  const { aborted, dispose } = abortOf(control.signal);
   await Promise.all(
     [...byKey.values()].map(async (sameKey) => {
-      for (const event of sameKey) {
+      for (const [index, event] of sameKey.entries()) {
+        if (control.signal?.aborted || (control.mayStart && !control.mayStart())) {
+          notStartedIds.push(...sameKey.slice(index).map((left) => left.id));
+          return;
+        }
         try {
-          await publisher.publish(event);
+          if ((await Promise.race([publisher.publish(event), aborted])) === CUT_SHORT) {
+            notStartedIds.push(...sameKey.slice(index).map((left) => left.id));
+            return;
+          }
           publishedIds.push(event.id);
         } catch (error) {
           errors.push(error instanceof Error ? error.message : String(error));
@@ -49,25 +101,37 @@ export async function publishInKeyOrder(events: PendingOutboxEvent[], publisher:
         }
       }
     }),
-  );
-  return errors.length ? { publishedIds, error: errors[0] } : { publishedIds };
+  ).finally(dispose);
+  const report: PublishReport = { publishedIds };
+  if (notStartedIds.length) report.notStartedIds = notStartedIds;
+  if (errors.length) report.error = errors[0];
+  return report;
 }
 
-/** One round: claim, publish, record. Returns how many events went out. */
+/** One round: claim, publish (while the lease leaves room and the relay is not stopping), record. Returns how many events went out. */
 export async function relayBatch(outbox: Outbox, publisher: EventPublisher, options: RelayOptions): Promise<number> {
+  if (options.signal?.aborted) return 0;
+  const now = options.now ?? Date.now;
+  // Read before the claim: the lease may start a little later, never earlier.
+  const claimedAt = now();
   const claim = await outbox.claim(options.batchSize, options.leaseMs);
   if (!claim) return 0;
-  const report = await publishInKeyOrder(claim.events, publisher);
+  const lastStart = claimedAt + options.leaseMs - options.publishDeadlineMs;
+  const report = await publishInKeyOrder(claim.events, publisher, { mayStart: () => now() <= lastStart, signal: options.signal });
   await outbox.recordOutcome(claim, report);
   return report.publishedIds.length;
 }
 
-/** Relays until the outbox is empty or a round falls short of a full batch; returns how many went out. */
+/**
+ * Relays until the outbox is empty, a round falls short of a full batch, or
+ * the relay is stopped; returns how many went out.
+ */
 export async function relayOutbox(outbox: Outbox, publisher: EventPublisher, options: RelayOptions): Promise<number> {
   let total = 0;
-  for (;;) {
+  while (!options.signal?.aborted) {
     const published = await relayBatch(outbox, publisher, options);
     total += published;
-    if (published < options.batchSize) return total;
+    if (published < options.batchSize) break;
   }
+  return total;
 }

@@ -15,7 +15,7 @@ import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
-const relayOptions = { batchSize: 10, leaseMs: 60_000 };
+const relayOptions = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
 let sequence = 0;
 const paymentRequest = (overrides: object = {}) => ({
   orderReference: `ORD-TEST${Date.now()}${(sequence += 1)}`,

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { OutboxEvent } from '../../src/domain/payment';
 import type { Outbox, OutboxClaim, PendingOutboxEvent, PublishReport } from '../../src/domain/payment-repository';
 import { publishInKeyOrder, relayBatch, relayOutbox, type EventPublisher } from '../../src/domain/relay-outbox';
@@ -87,7 +88,7 @@ describe('one relay round', () => {
       },
     };
 
-    expect(await relayBatch(outbox, publisher, { batchSize: 10, leaseMs: 60_000 })).toBe(1);
+    expect(await relayBatch(outbox, publisher, { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 })).toBe(1);
     expect(steps).toEqual(['claim 2', 'publish ORD-A', 'publish ORD-B', 'record 1']);
     expect(recorded).toEqual([{ publishedIds: [events[0]!.id], error: 'kafka down' }]);
   });
@@ -95,7 +96,7 @@ describe('one relay round', () => {
   it('publishes and records nothing when there is nothing to claim', async () => {
     const steps: string[] = [];
     const { outbox } = memoryOutbox([], steps);
-    expect(await relayBatch(outbox, publisherRefusing(), { batchSize: 10, leaseMs: 60_000 })).toBe(0);
+    expect(await relayBatch(outbox, publisherRefusing(), { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 })).toBe(0);
     expect(steps).toEqual(['claim 0']);
   });
 });
@@ -104,7 +105,79 @@ describe('relaying the outbox', () => {
   it('goes round while rounds come back full, and stops at the first that falls short', async () => {
     const steps: string[] = [];
     const { outbox } = memoryOutbox(Array.from({ length: 5 }, () => event('ORD-C')), steps);
-    expect(await relayOutbox(outbox, publisherRefusing(), { batchSize: 2, leaseMs: 60_000 })).toBe(5);
+    expect(await relayOutbox(outbox, publisherRefusing(), { batchSize: 2, leaseMs: 60_000, publishDeadlineMs: 30_000 })).toBe(5);
     expect(steps).toEqual(['claim 2', 'record 2', 'claim 2', 'record 2', 'claim 1', 'record 1']);
+  });
+});
+
+describe('a claim whose lease runs short', () => {
+  it('starts no publish once less than one publish wait is left of the lease, and hands the rest back unattempted', async () => {
+    const steps: string[] = [];
+    const events = [event('ORD-D'), event('ORD-D'), event('ORD-D')];
+    const { outbox, recorded } = memoryOutbox([...events], steps);
+    let clock = 0;
+    // Each publish takes 60 ms of a 200 ms lease whose publishes may take 100 ms: the last start is at 100 ms.
+    const publisher: EventPublisher = {
+      async publish(published) {
+        steps.push(`publish ${published.cloudEvent.id} at ${clock}`);
+        clock += 60;
+      },
+    };
+
+    expect(await relayBatch(outbox, publisher, { batchSize: 10, leaseMs: 200, publishDeadlineMs: 100, now: () => clock })).toBe(2);
+    expect(steps).toEqual(['claim 3', `publish ${events[0]!.cloudEvent.id} at 0`, `publish ${events[1]!.cloudEvent.id} at 60`, 'record 2']);
+    expect(recorded).toEqual([{ publishedIds: [events[0]!.id, events[1]!.id], notStartedIds: [events[2]!.id] }]);
+  });
+});
+
+describe('a relay that is stopped', () => {
+  it('starts no publish after the stop, stops waiting for the one in flight, and hands both back with the rest', async () => {
+    const steps: string[] = [];
+    const events = [event('ORD-E'), event('ORD-E'), event('ORD-E')];
+    const { outbox, recorded } = memoryOutbox([...events], steps);
+    const stopping = new AbortController();
+    const publisher: EventPublisher = {
+      async publish(published) {
+        steps.push(`publish ${published.cloudEvent.id}`);
+        if (published.cloudEvent.id === events[1]!.cloudEvent.id) {
+          stopping.abort();
+          await new Promise(() => {}); // a publish that would outlast the shutdown's wait
+        }
+      },
+    };
+
+    expect(await relayOutbox(outbox, publisher, { batchSize: 3, leaseMs: 60_000, publishDeadlineMs: 30_000, signal: stopping.signal })).toBe(1);
+    expect(steps).toEqual(['claim 3', `publish ${events[0]!.cloudEvent.id}`, `publish ${events[1]!.cloudEvent.id}`, 'record 1']);
+    expect(recorded).toEqual([{ publishedIds: [events[0]!.id], notStartedIds: [events[1]!.id, events[2]!.id] }]);
+  });
+
+  it('claims no further round once stopped, though the last round came back full', async () => {
+    const steps: string[] = [];
+    const { outbox } = memoryOutbox(Array.from({ length: 5 }, () => event('ORD-F')), steps);
+    const stopping = new AbortController();
+    const publisher: EventPublisher = {
+      async publish() {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      },
+    };
+    const relayed = relayOutbox(outbox, publisher, { batchSize: 2, leaseMs: 60_000, publishDeadlineMs: 30_000, signal: stopping.signal });
+    // Stops once the first round's record is on its way.
+    const record = outbox.recordOutcome.bind(outbox);
+    outbox.recordOutcome = async (claim, report) => {
+      stopping.abort();
+      await record(claim, report);
+    };
+
+    expect(await relayed).toBe(2);
+    expect(steps).toEqual(['claim 2', 'record 2']);
+  });
+});
+
+describe('a relay that runs for as long as the service', () => {
+  it('leaves no listener on the stop signal once a round is over', async () => {
+    const { outbox } = memoryOutbox([event('ORD-G'), event('ORD-H')], []);
+    const stopping = new AbortController();
+    await relayOutbox(outbox, publisherRefusing(), { batchSize: 1, leaseMs: 60_000, publishDeadlineMs: 30_000, signal: stopping.signal });
+    expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
   });
 });

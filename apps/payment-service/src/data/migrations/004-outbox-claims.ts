@@ -10,6 +10,13 @@ import type { Knex, Migration } from '@orderflow/service-kit';
 export const outboxClaims: Migration = {
   name: '004-outbox-claims',
   async up(knex: Knex) {
+    // ALTER TABLE waits for ACCESS EXCLUSIVE behind every open transaction on the
+    // table (the previous release's relay holds row locks across a publish of up
+    // to 30 s), and every insert (each POST /payments) would queue behind the
+    // waiting ALTER. So it gives up soon: the migration Job fails and is retried
+    // (backoffLimit), and payments go on meanwhile. `local`: knex runs the
+    // pending migrations in a transaction, and the setting ends with it.
+    await knex.raw(`set local lock_timeout = '2s'`);
     await knex.raw(`
       alter table outbox_events
         add column claimed_until timestamptz,
