@@ -4,7 +4,7 @@
 // `helm upgrade` to a new image tag, then one pod of each service deleted.
 // Every accepted order must end PAID, paid once, e-mailed once: 0 lost, 0
 // duplicated. The checks are e2e/support/drill.ts's, on the cluster's system.
-import { runDrill, summary, type DrillResult, type FaultReport, type OrderStream } from '../../e2e/support/drill';
+import { runDrill, summary, type DrillPlan, type DrillResult, type FaultReport, type OrderStream } from '../../e2e/support/drill';
 import { cluster, clusterSystem, ctr, kubectl, podsOf, publicEntry, readyPodsOf, releaseSettled, upgradeRelease, withDiagnostics } from './support/cluster';
 
 const SERVICES = ['order-service', 'payment-service', 'notification-service'] as const;
@@ -19,6 +19,21 @@ function duringFault(stream: OrderStream, fault: FaultReport) {
   const inside = stream.orders.filter((order) => order.placedAt >= fault.startedAt && order.placedAt <= fault.endedAt);
   const acceptedAtOnce = inside.filter((order) => order.accepted && order.attempts.length === 1).length;
   return { placedDuringFault: inside.length, acceptedAtOnceDuringFault: acceptedAtOnce };
+}
+
+/** A drill on the cluster: 2 orders a second through the public Service, 10 s before and after the fault. */
+function clusterDrill(plan: Pick<DrillPlan, 'name' | 'fault' | 'stage'>): Promise<DrillResult> {
+  return runDrill({
+    ...plan,
+    system: clusterSystem,
+    entryPoints: [publicEntry],
+    record: false,
+    ratePerSecond: 2,
+    leadInMs: 10_000,
+    tailMs: 10_000,
+    recoveryDeadlineMs: 180_000,
+    measure: duringFault,
+  });
 }
 
 function expectNothingLostOrDuplicated(result: DrillResult): void {
@@ -45,17 +60,9 @@ describe('the installed chart under a stream of orders', () => {
         const image = cluster.appImages[service]!;
         await ctr(['images', 'tag', '--force', image, `${image.replace(/:[^:]+$/, '')}:${tag}`]);
       }
-      const result = await runDrill({
+      const result = await clusterDrill({
         name: 'cluster: rolling update',
         fault: `helm upgrade --set image.tag=${tag} (every Deployment rolls, one pod at a time)`,
-        system: clusterSystem,
-        entryPoints: [publicEntry],
-        record: false,
-        ratePerSecond: 2,
-        leadInMs: 10_000,
-        tailMs: 10_000,
-        recoveryDeadlineMs: 180_000,
-        measure: duringFault,
         stage: async () => {
           const startedAt = Date.now();
           await upgradeRelease(['--set', `image.tag=${tag}`]);
@@ -74,17 +81,9 @@ describe('the installed chart under a stream of orders', () => {
 
   it('loses and duplicates nothing when one pod of each service is deleted at once', () =>
     withDiagnostics(async () => {
-      const result = await runDrill({
+      const result = await clusterDrill({
         name: 'cluster: pods deleted',
         fault: 'kubectl delete pod: one pod of each service, at the same moment',
-        system: clusterSystem,
-        entryPoints: [publicEntry],
-        record: false,
-        ratePerSecond: 2,
-        leadInMs: 10_000,
-        tailMs: 10_000,
-        recoveryDeadlineMs: 180_000,
-        measure: duringFault,
         stage: async () => {
           // Victims among pods that are Ready and not already on their way out.
           const victims = await Promise.all(SERVICES.map(async (service) => (await readyPodsOf(service))[0].metadata.name as string));

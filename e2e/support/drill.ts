@@ -47,7 +47,7 @@ export interface StreamedOrder {
   refused?: { status: number; detail: string };
 }
 
-const orderBody = (customer: Customer) => ({
+export const orderBody = (customer: Customer) => ({
   customer,
   items: [{ productId: 'drill-1', name: 'Fire extinguisher', quantity: 1, unitPrice: '42.00' }],
   currency: 'EUR',
@@ -80,7 +80,6 @@ export const localSystem: OrderSystem = {
   notificationsFor: async (reference) => (await get('notification-service', `notifications?orderReference=${reference}`))?.items,
 };
 
-export { orderBody };
 
 /**
  * Places `ratePerSecond` orders a second, each for a customer of its own, through
