@@ -80,7 +80,6 @@ export const localSystem: OrderSystem = {
   notificationsFor: async (reference) => (await get('notification-service', `notifications?orderReference=${reference}`))?.items,
 };
 
-
 /**
  * Places `ratePerSecond` orders a second, each for a customer of its own, through
  * the entry points in turn. A client whose request failed (no answer, 5xx, 409
