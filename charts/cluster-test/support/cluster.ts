@@ -136,9 +136,10 @@ export async function diagnose(namespace = cluster.namespace): Promise<string> {
   for (const pod of pods) {
     for (const status of pod.status?.containerStatuses ?? []) {
       if (status.ready && !status.restartCount) continue;
-      await attempt(`logs ${pod.metadata.name} -c ${status.name}${status.restartCount ? ' (restarted: --previous)' : ''}`, [
-        '-n', namespace, 'logs', pod.metadata.name, '-c', status.name, '--tail=30', ...(status.restartCount ? ['--previous'] : []),
-      ], 30);
+      const logs = ['-n', namespace, 'logs', pod.metadata.name, '-c', status.name, '--tail=30'];
+      await attempt(`logs ${pod.metadata.name} -c ${status.name}`, logs, 30);
+      // The run before a restart, when Kubernetes still has it (it may not, for a moment, while the container restarts).
+      if (status.restartCount) await attempt(`logs ${pod.metadata.name} -c ${status.name} --previous`, [...logs, '--previous'], 30);
     }
   }
   return out.join('\n');
