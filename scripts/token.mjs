@@ -3,7 +3,7 @@
 // Prints a bearer token of the development issuer (scripts/lib/dev-issuer.mjs)
 // for one customer, valid 1 h by default, for the orderflow that `npm start` is
 // running now: TOKEN=$(npm run -s token -- c-1)
-import { devIssuerEnvironment, readDevIssuer, signDevToken } from './lib/dev-issuer.mjs';
+import { fetchDevIssuerJwks, readDevIssuer, signDevToken } from './lib/dev-issuer.mjs';
 import { exitWithError, SetupError } from './lib/step.mjs';
 
 const USAGE = 'usage: npm run -s token -- <customer-id> [--expires-in <seconds>]';
@@ -24,12 +24,11 @@ async function main() {
     throw new SetupError(`"${customerId}" is not a customer id the API accepts`, { hint: 'at most 64 letters, digits and . _ : -' });
   }
   const state = readDevIssuer();
-  const running = state && (await fetch(devIssuerEnvironment().AUTH_JWKS_URI, { signal: AbortSignal.timeout(2_000) })
-    .then((response) => response.json())
+  const running = state && (await fetchDevIssuerJwks(state)
     .then((jwks) => jwks.keys.some((key) => key.kid === state.kid))
     .catch(() => false));
   if (!running) {
-    throw new SetupError('the development issuer is not running (its tokens would be refused)', { hint: 'start orderflow with `npm start`, then ask again' });
+    throw new SetupError('the development issuer is not running (its tokens would be refused)', { hint: 'start orderflow with `npm start` (or on the local cluster: `npm run k8s -- start`), then ask again' });
   }
   process.stdout.write(`${signDevToken(customerId, { expiresInSeconds })}\n`);
 }

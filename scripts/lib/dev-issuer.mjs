@@ -185,6 +185,38 @@ export function devIssuerEnvironment(file = DEV_ISSUER_FILE) {
   return { AUTH_ISSUER: state.issuer, AUTH_AUDIENCE: state.audience, AUTH_JWKS_URI: state.jwksUri, AUTH_ALGORITHMS: state.algorithm };
 }
 
+/**
+ * The keys the running issuer serves, asked where it listens on this machine:
+ * its own address in http mode; in HTTPS mode 127.0.0.1:<port> with the run's
+ * CA (the issuer's address is then the cluster's name for it, which only pods
+ * resolve). Rejects when nothing answers.
+ */
+export function fetchDevIssuerJwks(state = readDevIssuer(), { timeoutMs = 2_000 } = {}) {
+  if (!state) return Promise.reject(new Error('no development issuer has started'));
+  if (!state.caCertFile) {
+    return fetch(state.jwksUri, { signal: AbortSignal.timeout(timeoutMs) }).then((response) => response.json());
+  }
+  return new Promise((resolve, reject) => {
+    const request = https.get(
+      { host: '127.0.0.1', port: state.port, path: '/jwks.json', ca: fs.readFileSync(state.caCertFile), servername: new URL(state.issuer).hostname, timeout: timeoutMs },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('the development issuer did not answer')));
+    request.on('error', reject);
+  });
+}
+
 const base64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /**

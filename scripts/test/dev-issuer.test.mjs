@@ -9,7 +9,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { devIssuerEnvironment, readDevIssuer, signDevToken, startDevIssuer } from '../lib/dev-issuer.mjs';
+import { devIssuerEnvironment, fetchDevIssuerJwks, readDevIssuer, signDevToken, startDevIssuer } from '../lib/dev-issuer.mjs';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-issuer-'));
 after(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -193,6 +193,19 @@ describe('the development issuer over HTTPS (tls), as a cluster\'s pods reach it
     } finally {
       await second.close();
     }
+  });
+
+  it('is found running from this machine (npm run token\'s check) on 127.0.0.1 with its CA, though only pods resolve its name; and not once closed', async () => {
+    const file = path.join(folder, 'tls-g.json');
+    const issuer = await startDevIssuer({ port: 0, file, tls: { publicUrl: PUBLIC_URL, dir: path.join(folder, 'tls-g') } });
+    const state = readDevIssuer(file);
+    try {
+      const jwks = await fetchDevIssuerJwks(state);
+      assert.ok(jwks.keys.some((key) => key.kid === state.kid));
+    } finally {
+      await issuer.close();
+    }
+    await assert.rejects(fetchDevIssuerJwks(state));
   });
 
   it('refuses a public URL that is not https://host[:port]', async () => {
