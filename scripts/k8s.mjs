@@ -11,10 +11,11 @@
 //   npm run k8s -- start     all of the above as needed, then orderflow on it: PostgreSQL, Kafka,
 //                            MailDev and the development issuer on this machine, published into the
 //                            node; `helm install` of charts/orderflow; Ctrl-C stops them (the node stays)
+//   npm run k8s -- diagnose [NAMESPACE]   pods, events and the logs of every container not ready
+//                            (default: the release's namespace, orderflow)
 //   npm run k8s -- kubectl ARGS...   kubectl against the node (inside its network namespace)
 //   npm run k8s -- helm ARGS...      helm likewise
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { exitWithError, info, SetupError, step } from './lib/step.mjs';
 
 async function build() {
@@ -48,17 +49,11 @@ async function checkLeftovers() {
 
 /** Runs a tool inside the node's network namespace with the admin kubeconfig, its output on this terminal. */
 async function passThrough(tool, args) {
-  const { livePid } = await import('./lib/k8s/node.mjs');
-  const { BIN } = await import('./lib/k8s/build.mjs');
-  const { paths } = await import('./lib/k8s/layout.mjs');
-  const sandbox = livePid('sandbox');
-  if (!sandbox) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
-  const binary = tool === 'helm' ? (await import('./lib/helm.mjs')).HELM : path.join(BIN, 'kubectl');
-  const { helmHome } = await import('./lib/k8s/dapr.mjs');
-  const result = spawnSync('nsenter', ['-t', String(sandbox), '-n', '--', binary, '--kubeconfig', paths.admin, ...(tool === 'kubectl' ? ['--cache-dir', path.join(paths.node, 'kube-cache')] : []), ...args], {
-    stdio: 'inherit',
-    env: { ...process.env, ...helmHome() },
-  });
+  const { inSandboxArgv, kubectlArgv } = await import('./lib/k8s/node.mjs');
+  const { helmArgv, helmHome } = await import('./lib/k8s/dapr.mjs');
+  const argv = tool === 'helm' ? await helmArgv((await import('./lib/helm.mjs')).HELM) : kubectlArgv();
+  const [nsenter, ...rest] = inSandboxArgv([...argv, ...args], { mounts: false });
+  const result = spawnSync(nsenter, rest, { stdio: 'inherit', env: { ...process.env, ...helmHome() } });
   process.exitCode = result.status ?? 1;
 }
 
@@ -144,6 +139,10 @@ MailDev and the issuer on this machine; the node keeps running until \`npm run k
   The pods:    npm run k8s -- kubectl -n orderflow get pods
 `);
     await new Promise(() => {});
+  },
+  async diagnose(namespace) {
+    const { diagnose } = await import('./lib/k8s/orderflow-release.mjs');
+    process.stdout.write(`${await diagnose(namespace)}\n`);
   },
   kubectl: (...args) => passThrough('kubectl', args),
   helm: (...args) => passThrough('helm', args),

@@ -383,10 +383,11 @@ async function clusterSuite(postgres, add, jestArgs) {
     await step('Empty cluster databases (*_cluster: the chart\'s migration hooks make every table)', () => postgres.recreateClusterDatabases());
     stack = await startOrderflowOnCluster({ helm, postgres });
     setUp = true;
+    const setup = await clusterTestSetup({ publicUrl: stack.publicUrl, helm, postgres });
     add(
       await step('Cluster tests (charts/orderflow installed on the local cluster)', () =>
         jest('cluster', {
-          ORDERFLOW_CLUSTER: JSON.stringify(clusterTestSetup({ publicUrl: stack.publicUrl, helm, postgres })),
+          ORDERFLOW_CLUSTER: JSON.stringify(setup),
           ORDERFLOW_KAFKA_BROKERS: `127.0.0.1:${settings.kafka.port}`,
           ORDERFLOW_MAILDEV_URL: `http://127.0.0.1:${settings.smtp.webPort}`,
         }, ['--runInBand', ...jestArgs]),

@@ -17,6 +17,8 @@ interface ClusterSetup {
   helmEnv: Record<string, string>;
   /** ctr against the node's containerd (namespace k8s.io, the kubelet's). */
   ctr: string[];
+  /** `npm run k8s -- diagnose`, to which a namespace is added. */
+  diagnose: string[];
   release: string;
   namespace: string;
   chart: string;
@@ -59,17 +61,21 @@ export async function getJson<T = any>(args: string[]): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
 }
 
-/** The release's pods of one service (app.kubernetes.io/component), those being deleted left out. */
+/** Every pod of one service of the release (app.kubernetes.io/component), those being deleted too. */
+async function allPodsOf(service: string): Promise<any[]> {
+  return (await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${service}`])).items;
+}
+
+/** The release's pods of one service, those being deleted left out. */
 export async function podsOf(service: string): Promise<any[]> {
-  const list = await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${service}`]);
-  return list.items.filter((pod) => !pod.metadata.deletionTimestamp);
+  return (await allPodsOf(service)).filter((pod) => !pod.metadata.deletionTimestamp);
 }
 
 /** Waits until the service has exactly `count` pods, none being deleted, all Ready; resolves with them. */
 export async function readyPodsOf(service: string, count = 2, timeoutMs = 300_000): Promise<any[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const all = (await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', 'pods', '-l', `app.kubernetes.io/component=${service}`])).items;
+    const all = await allPodsOf(service);
     const ready = all.filter((pod) => !pod.metadata.deletionTimestamp && pod.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
     if (all.length === count && ready.length === count) return ready;
     if (Date.now() > deadline) throw new Error(`${service}: ${ready.length} of ${all.length} pods Ready, expected exactly ${count}`);
@@ -123,26 +129,9 @@ export const clusterSystem: OrderSystem = {
     ),
 };
 
-/** The release's pods, the namespace's latest events, and the last log lines of every container not ready. */
-export async function diagnose(namespace = cluster.namespace): Promise<string> {
-  const out: string[] = [];
-  const attempt = async (title: string, args: string[], lines = 40) => {
-    const text = await kubectl(args).catch((error: Error) => `(${error.message.split('\n')[0]})`);
-    out.push(`--- ${title}\n${text.trim().split('\n').slice(-lines).join('\n')}`);
-  };
-  await attempt('pods and jobs', ['-n', namespace, 'get', 'pods,jobs', '-o', 'wide']);
-  await attempt('events (latest 40)', ['-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp']);
-  const pods = (await getJson<{ items: any[] }>(['-n', namespace, 'get', 'pods']).catch(() => ({ items: [] }))).items;
-  for (const pod of pods) {
-    for (const status of pod.status?.containerStatuses ?? []) {
-      if (status.ready && !status.restartCount) continue;
-      const logs = ['-n', namespace, 'logs', pod.metadata.name, '-c', status.name, '--tail=30'];
-      await attempt(`logs ${pod.metadata.name} -c ${status.name}`, logs, 30);
-      // The run before a restart, when Kubernetes still has it (it may not, for a moment, while the container restarts).
-      if (status.restartCount) await attempt(`logs ${pod.metadata.name} -c ${status.name} --previous`, [...logs, '--previous'], 30);
-    }
-  }
-  return out.join('\n');
+/** The cluster's state for a namespace (`npm run k8s -- diagnose`): pods, events, logs of containers not ready. */
+export function diagnose(namespace = cluster.namespace): Promise<string> {
+  return runTool(cluster.diagnose, [namespace]);
 }
 
 /** Runs a test's body; when it fails, the failure carries the cluster's state (pods, events, logs). */

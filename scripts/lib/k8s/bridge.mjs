@@ -46,9 +46,8 @@ function splice(a, b) {
 
 /** `pid`: a process in the namespace (the node's sandbox by default); `nodeIp`: where publish() listens in it. */
 export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.nodeIp } = {}) {
-  const sandbox = pid;
-  if (!sandbox) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
-  const worker = spawn('nsenter', ['-t', String(sandbox), '-n', '--', process.execPath, WORKER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (!pid) throw new SetupError('the node is not running', { hint: 'start it with `npm run k8s -- up`' });
+  const worker = spawn('nsenter', ['-t', String(pid), '-n', '--', process.execPath, WORKER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let nextId = 0;
   const servers = [];

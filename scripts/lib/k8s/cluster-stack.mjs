@@ -4,20 +4,20 @@
 // (orderflow-release.mjs), and a door from 127.0.0.1 to order-service's public
 // Service. `npm run k8s -- start` and `npm test`'s cluster suite both run it.
 import fs from 'node:fs';
-import { settings } from '../settings.mjs';
+import path from 'node:path';
+import { ROOT, settings } from '../settings.mjs';
 import { info, SetupError, step } from '../step.mjs';
+import { chartAppVersion, ensureAppImages, SERVICES } from './app-images.mjs';
 import { openBridge } from './bridge.mjs';
-import { ensureClusterBinaries, ensureDebianPackages } from './build.mjs';
-import { installDapr, TAG as DAPR_TAG } from './dapr.mjs';
+import { ensureClusterBinaries, ensureDebianPackages, K8S_DIR } from './build.mjs';
 import { localImage } from './config.mjs';
+import { helmArgv, helmHome, installDapr, TAG as DAPR_TAG } from './dapr.mjs';
 import { exposeInfrastructure, infraHost, INFRA_SERVICES } from './infrastructure.mjs';
-import { CHART, installOrderflow, LOCAL_VALUES, RELEASE, RELEASE_NAMESPACE, RUN_VALUES, writeRunValues } from './orderflow-release.mjs';
-export { removeEarlierRelease } from './orderflow-release.mjs';
-import { kubectl, livePid, up } from './node.mjs';
-import { BIN } from './build.mjs';
 import { paths } from './layout.mjs';
-import { helmHome } from './dapr.mjs';
-import { chartAppVersion, SERVICES } from './app-images.mjs';
+import { inSandboxArgv, kubectl, kubectlArgv, livePid, up } from './node.mjs';
+import { CHART, installOrderflow, LOCAL_VALUES, RELEASE, RELEASE_NAMESPACE, RUN_VALUES, writeRunValues } from './orderflow-release.mjs';
+
+export { removeEarlierRelease } from './orderflow-release.mjs';
 
 export function requireRoot() {
   if (process.getuid?.() !== 0) {
@@ -33,7 +33,6 @@ export async function ensureClusterWithDapr({ helm }) {
   await ensureDebianPackages();
   await ensureClusterBinaries();
   if (!livePid('kube-apiserver') || !livePid('kubelet')) await up();
-  const { ensureAppImages } = await import('./app-images.mjs');
   await step('Service images from the Dockerfile (buildah), into the node', () => ensureAppImages());
   await installDapr({ helm });
 }
@@ -56,11 +55,10 @@ export async function startOrderflowOnCluster({ helm, postgres }) {
     // No login: the sink has no TLS to carry one (smtp.requireTLS false in the values).
     await step('Starting MailDev (SMTP + web inbox)', () => startMailDev());
     const { startDevIssuer } = await import('../dev-issuer.mjs');
-    const { K8S_DIR } = await import('./build.mjs');
     const publicIssuer = `https://${infraHost('login')}:${INFRA_SERVICES.login}`;
     const issuer = await step('Starting the development issuer (HTTPS, a CA of this run)', () =>
       // Any free port (DEV_ISSUER_PORT is the e2e stack's, which may still hold it): the pods reach it through the bridge.
-      startDevIssuer({ port: 0, tls: { publicUrl: publicIssuer, dir: `${K8S_DIR}/issuer-tls` } }),
+      startDevIssuer({ port: 0, tls: { publicUrl: publicIssuer, dir: path.join(K8S_DIR, 'issuer-tls') } }),
     );
     await step('Publishing PostgreSQL, Kafka, SMTP and the issuer into the node (Services without selectors)', () =>
       exposeInfrastructure(bridge, {
@@ -98,20 +96,21 @@ export async function startOrderflowOnCluster({ helm, postgres }) {
 }
 
 /** A door from 127.0.0.1 to order-service's public Service (what an Ingress would reach). */
-export async function publicEntry(bridge) {
-  const service = JSON.parse(await kubectl(['-n', RELEASE_NAMESPACE, 'get', 'service', 'orderflow-order-service', '-o', 'json']));
+async function publicEntry(bridge) {
+  const service = JSON.parse(await kubectl(['-n', RELEASE_NAMESPACE, 'get', 'service', `${RELEASE}-order-service`, '-o', 'json']));
   const port = await bridge.reach(service.spec.clusterIP, service.spec.ports[0].port);
   return `http://127.0.0.1:${port}`;
 }
 
 /** What the cluster tests (charts/cluster-test) need to know, as ORDERFLOW_CLUSTER. */
-export function clusterTestSetup({ publicUrl, helm, postgres }) {
-  const sandbox = String(livePid('sandbox'));
+export async function clusterTestSetup({ publicUrl, helm, postgres }) {
   return {
     publicUrl,
-    kubectl: ['nsenter', '-t', sandbox, '-n', '--', `${BIN}/kubectl`, '--kubeconfig', paths.admin, '--cache-dir', `${paths.node}/kube-cache`],
-    helm: ['nsenter', '-t', sandbox, '-n', '--', helm, '--kubeconfig', paths.admin],
+    kubectl: inSandboxArgv(kubectlArgv(), { mounts: false }),
+    helm: inSandboxArgv(await helmArgv(helm), { mounts: false }),
     helmEnv: helmHome(),
+    // The one account of the cluster's state (`npm run k8s -- diagnose`), for a failing test's message.
+    diagnose: [process.execPath, path.join(ROOT, 'scripts', 'k8s.mjs'), 'diagnose'],
     ctr: ['ctr', '-a', paths.containerdSocket, '-n', 'k8s.io'],
     release: RELEASE,
     namespace: RELEASE_NAMESPACE,

@@ -171,8 +171,14 @@ spec:
 /** Helm inside the node's network namespace, with its own folders in .local/k8s (never the user's Helm configuration). */
 export async function helmRun(helm, args, options = {}) {
   const { inSandbox } = await import('./node.mjs');
+  const [binary, ...flags] = await helmArgv(helm);
+  return inSandbox(binary, [...flags, ...args], { mounts: false, env: helmHome(), ...options });
+}
+
+/** Helm with the admin kubeconfig (run it inside the sandbox, with helmHome() in its environment). */
+export async function helmArgv(helm) {
   const { paths } = await import('./layout.mjs');
-  return inSandbox(helm, ['--kubeconfig', paths.admin, ...args], { mounts: false, env: helmHome(), ...options });
+  return [helm, '--kubeconfig', paths.admin];
 }
 
 export function helmHome() {

@@ -72,7 +72,3 @@ export async function exposeInfrastructure(bridge, hostPorts) {
   }
   info(`pods reach ${Object.keys(INFRA_SERVICES).map((name) => infraHost(name)).join(', ')}`);
 }
-
-export async function removeInfrastructure() {
-  await kubectl(['delete', 'namespace', INFRA_NAMESPACE, '--ignore-not-found', '--wait=false']).catch(() => {});
-}

@@ -60,15 +60,26 @@ function holder() {
   return pid;
 }
 
-/** Runs a command inside the sandbox (network namespace; with `mounts`, the mount namespace too). */
+/** The command line that runs `argv` inside the sandbox (network namespace; with `mounts`, the mount namespace too). */
+export function inSandboxArgv(argv, { mounts = true } = {}) {
+  return ['nsenter', '-t', String(holder()), ...(mounts ? ['-m'] : []), '-n', '--', ...argv];
+}
+
+/** Runs a command inside the sandbox (see inSandboxArgv). */
 export function inSandbox(command, args, { mounts = true, ...options } = {}) {
-  return run('nsenter', ['-t', String(holder()), ...(mounts ? ['-m'] : []), '-n', '--', command, ...args], options);
+  const [nsenter, ...rest] = inSandboxArgv([command, ...args], { mounts });
+  return run(nsenter, rest, options);
+}
+
+/** kubectl with the admin kubeconfig, its discovery cache in .local/k8s too (never in the user's ~/.kube). */
+export function kubectlArgv() {
+  return [path.join(BIN, 'kubectl'), '--kubeconfig', paths.admin, '--cache-dir', path.join(paths.node, 'kube-cache')];
 }
 
 /** kubectl against the local cluster (from inside the sandbox's network, where the API server listens). */
 export function kubectl(args, options = {}) {
-  // Its discovery cache in .local/k8s too, never in the user's ~/.kube.
-  return inSandbox(path.join(BIN, 'kubectl'), ['--kubeconfig', paths.admin, '--cache-dir', path.join(paths.node, 'kube-cache'), ...args], { mounts: false, ...options });
+  const [binary, ...flags] = kubectlArgv();
+  return inSandbox(binary, [...flags, ...args], { mounts: false, ...options });
 }
 
 /** `program`: what the process runs once started (nsenter and unshare exec it, so the pid stays the same). */

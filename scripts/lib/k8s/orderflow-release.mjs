@@ -65,25 +65,29 @@ export async function removeEarlierRelease(helm) {
   await kubectl(['delete', 'namespace', RELEASE_NAMESPACE, ...TEST_NAMESPACES, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 }
 
-export function uninstallOrderflow(helm) {
-  return helmRun(helm, ['uninstall', RELEASE, '--namespace', RELEASE_NAMESPACE, '--wait', '--timeout', '5m']);
-}
-
-/** The release's pods, the namespace's recent events, and the last log lines of every container that is not ready. */
+/**
+ * What to look at when the release misbehaves: the namespace's pods and jobs,
+ * its latest events, and the last log lines of every container that is not
+ * ready or has restarted (with the run before the restart, when Kubernetes
+ * still has it). `npm run k8s -- diagnose [namespace]` prints it; a failed
+ * install and a failing cluster test carry it.
+ */
 export async function diagnose(namespace = RELEASE_NAMESPACE) {
   const out = [];
-  const attempt = async (title, args) => {
+  const attempt = async (title, args, lines = 40) => {
     const text = await kubectl(args).catch((error) => `(${error.message.split('\n')[0]})`);
-    out.push(`--- ${title}\n${text.trim()}`);
+    out.push(`--- ${title}\n${text.trim().split('\n').slice(-lines).join('\n')}`);
   };
-  await attempt('pods', ['-n', namespace, 'get', 'pods,jobs', '-o', 'wide']);
+  await attempt('pods and jobs', ['-n', namespace, 'get', 'pods,jobs', '-o', 'wide']);
   await attempt('events (latest 40)', ['-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp']);
-  if (out[1]) out[1] = out[1].split('\n').slice(-41).join('\n');
   const pods = JSON.parse(await kubectl(['-n', namespace, 'get', 'pods', '-o', 'json']).catch(() => '{"items":[]}')).items;
   for (const pod of pods) {
     for (const status of pod.status?.containerStatuses ?? []) {
-      if (status.ready) continue;
-      await attempt(`logs ${pod.metadata.name} -c ${status.name} (last 30 lines)`, ['-n', namespace, 'logs', pod.metadata.name, '-c', status.name, '--tail=30']);
+      if (status.ready && !status.restartCount) continue;
+      const logs = ['-n', namespace, 'logs', pod.metadata.name, '-c', status.name, '--tail=30'];
+      await attempt(`logs ${pod.metadata.name} -c ${status.name}`, logs, 30);
+      // The run before a restart, when Kubernetes still has it (it may not, for a moment, while the container restarts).
+      if (status.restartCount) await attempt(`logs ${pod.metadata.name} -c ${status.name} --previous`, [...logs, '--previous'], 30);
     }
   }
   return out.join('\n');
