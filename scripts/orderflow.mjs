@@ -373,7 +373,8 @@ async function clusterSuite(postgres, add, jestArgs) {
   const helm = await ensureHelm();
   const keep = process.env.ORDERFLOW_K8S_KEEP === '1';
   // From here on, Ctrl-C, SIGTERM (a CI timeout) or a crash stops the node too.
-  clusterCleanup = keep ? null : async () => (await import('./lib/k8s/node.mjs')).down();
+  const stopNode = async () => (await import('./lib/k8s/node.mjs')).down();
+  clusterCleanup = keep ? null : stopNode;
   let stack;
   let setUp = false;
   try {
@@ -406,10 +407,9 @@ async function clusterSuite(postgres, add, jestArgs) {
     if (keep) {
       info('ORDERFLOW_K8S_KEEP=1: the node keeps running (the release as the tests left it); `npm run k8s -- down` stops it');
     } else {
-      const { down } = await import('./lib/k8s/node.mjs');
       const { findLeftovers } = await import('./lib/k8s/leftovers.mjs');
       const left = await step('Stopping the local cluster, then checking that nothing is left on this machine', async () => {
-        await down();
+        await stopNode();
         return findLeftovers().filter(({ found }) => found.length > 0);
       });
       for (const { what, found } of left) info(`LEFT BEHIND: ${what}: ${found.join(', ')}`);

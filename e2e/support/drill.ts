@@ -97,7 +97,7 @@ export class OrderStream {
   constructor(
     private readonly ratePerSecond: number,
     private entryPoints: OrderEntryPoint[] = [orderServiceSidecar],
-    private readonly system: OrderSystem = localSystem,
+    readonly system: OrderSystem = localSystem,
   ) {}
 
   start(): void {
@@ -220,11 +220,8 @@ type Done = Set<string>;
  * Orders whose client never got an answer are looked up by customer, so an
  * order saved by a request that died is checked too.
  */
-export async function inspect(
-  stream: OrderStream,
-  done: Done = new Set(),
-  { final = false, system = localSystem }: { final?: boolean; system?: OrderSystem } = {},
-): Promise<Findings> {
+export async function inspect(stream: OrderStream, done: Done = new Set(), { final = false } = {}): Promise<Findings> {
+  const { system } = stream;
   const problems: string[] = [];
   let irreparable = false;
   const emails = await emailsPerRecipient();
@@ -365,8 +362,7 @@ const POLL_MS = 2_000;
 /** Runs a drill from start to finish; the caller asserts on the result. */
 export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
   await clearMailbox();
-  const system = plan.system ?? localSystem;
-  const stream = new OrderStream(plan.ratePerSecond, plan.entryPoints, system);
+  const stream = new OrderStream(plan.ratePerSecond, plan.entryPoints, plan.system);
   const fault = await (async () => {
     try {
       const entryPoints = await plan.prepare?.();
@@ -389,7 +385,7 @@ export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
 
   // Recovery: every check holds, with nobody doing anything.
   const done: Done = new Set();
-  let findings = await inspect(stream, done, { system });
+  let findings = await inspect(stream, done);
   let recoveredAt: number | undefined;
   while (!findings.irreparable && Date.now() < deadline) {
     if (findings.problems.length === 0) {
@@ -397,12 +393,12 @@ export async function runDrill(plan: DrillPlan): Promise<DrillResult> {
       break;
     }
     await sleep(POLL_MS);
-    findings = await inspect(stream, done, { system });
+    findings = await inspect(stream, done);
   }
   // Let late e-mails arrive (a duplicate sent after everything looked done must be seen), then check it all again.
   await sleep(SETTLE_MS);
   await stream.settled();
-  const final = await inspect(stream, new Set(), { final: true, system });
+  const final = await inspect(stream, new Set(), { final: true });
   const result: DrillResult = {
     name: plan.name,
     fault: plan.fault,

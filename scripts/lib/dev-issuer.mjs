@@ -13,7 +13,6 @@
 // is signed by a CA made per run (the chart's auth.caCert), both written with
 // the openssl CLI, since Node can make keys but not certificates.
 // Node built-ins (and openssl) only: the launcher imports nothing else.
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -21,7 +20,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { LOCAL } from './settings.mjs';
-import { SetupError } from './step.mjs';
+import { run, SetupError } from './step.mjs';
 
 export const DEV_ISSUER_FILE = path.join(LOCAL, 'run', 'dev-issuer.json');
 /** The audience order-service accepts locally: the order API. */
@@ -53,27 +52,20 @@ function publicOrigin(publicUrl) {
   return url;
 }
 
-/** Writes `pem` to `file`, readable by its owner only (removed first: writeFileSync's mode applies only to a file it creates). */
-function writePrivate(file, pem) {
+/** Writes `text` to `file`, readable by its owner only (removed first: writeFileSync's mode applies only to a file it creates). */
+function writePrivate(file, text) {
   fs.rmSync(file, { force: true });
-  fs.writeFileSync(file, pem, { mode: 0o600 });
+  fs.writeFileSync(file, text, { mode: 0o600 });
 }
 
-function openssl(args) {
-  try {
-    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    const detail = error.stderr?.toString().trim() || error.message;
-    throw new SetupError(`openssl ${args[0]} failed for the development issuer's certificate: ${detail}`, { hint: 'the HTTPS issuer needs the openssl CLI (apt-get install openssl)' });
-  }
-}
+const openssl = (args) => run('openssl', args, { hint: 'the HTTPS issuer needs the openssl CLI (apt-get install openssl)' });
 
 /**
  * A CA made for this run, and a certificate it signs for `hostname` (and
  * 127.0.0.1), in `dir`: ca.crt, ca.key, server.crt, server.key (keys mode 600).
  * Valid 30 days; a new run makes new ones.
  */
-export function makeDevIssuerCertificates({ dir, hostname }) {
+async function makeDevIssuerCertificates({ dir, hostname }) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files = {
     caCertFile: path.join(dir, 'ca.crt'),
@@ -86,8 +78,8 @@ export function makeDevIssuerCertificates({ dir, hostname }) {
   writePrivate(files.keyFile, newKey());
   for (const file of [files.caCertFile, files.certFile]) fs.rmSync(file, { force: true });
 
-  const run = crypto.randomBytes(4).toString('hex');
-  openssl(['req', '-x509', '-new', '-key', files.caKeyFile, '-sha256', '-days', '30', '-subj', `/CN=orderflow development issuer CA ${run}`,
+  const runId = crypto.randomBytes(4).toString('hex');
+  await openssl(['req', '-x509', '-new', '-key', files.caKeyFile, '-sha256', '-days', '30', '-subj', `/CN=orderflow development issuer CA ${runId}`,
     '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', files.caCertFile]);
   const names = [...new Set([net.isIP(hostname) ? `IP:${hostname}` : `DNS:${hostname}`, 'IP:127.0.0.1'])];
   const csrFile = path.join(dir, 'server.csr');
@@ -99,8 +91,8 @@ export function makeDevIssuerCertificates({ dir, hostname }) {
     `subjectAltName = ${names.join(', ')}`,
   ].join('\n') + '\n');
   try {
-    openssl(['req', '-new', '-key', files.keyFile, '-subj', `/CN=${hostname}`, '-out', csrFile]);
-    openssl(['x509', '-req', '-in', csrFile, '-CA', files.caCertFile, '-CAkey', files.caKeyFile, '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`,
+    await openssl(['req', '-new', '-key', files.keyFile, '-subj', `/CN=${hostname}`, '-out', csrFile]);
+    await openssl(['x509', '-req', '-in', csrFile, '-CA', files.caCertFile, '-CAkey', files.caKeyFile, '-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`,
       '-sha256', '-days', '30', '-extfile', extensionsFile, '-out', files.certFile]);
   } finally {
     fs.rmSync(csrFile, { force: true });
@@ -123,7 +115,7 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
   const kid = crypto.randomBytes(8).toString('hex');
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: ALGORITHM, use: 'sig' };
   const origin = tls ? publicOrigin(tls.publicUrl) : undefined;
-  const certificates = tls ? makeDevIssuerCertificates({ dir: tls.dir, hostname: origin.hostname.replace(/^\[|\]$/g, '') }) : undefined;
+  const certificates = tls ? await makeDevIssuerCertificates({ dir: tls.dir, hostname: origin.hostname.replace(/^\[|\]$/g, '') }) : undefined;
 
   let issuer;
   const handler = (req, res) => {
@@ -150,9 +142,7 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
   // Over HTTPS the issuer's address is not where it listens: whoever bridges the one to the other needs the port.
   if (certificates) Object.assign(state, { caCertFile: certificates.caCertFile, port: server.address().port });
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Removed first: writeFileSync's mode applies only to a file it creates.
-  fs.rmSync(file, { force: true });
-  fs.writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writePrivate(file, `${JSON.stringify(state, null, 2)}\n`);
   return {
     issuer,
     audience: DEV_AUDIENCE,

@@ -207,12 +207,12 @@ function ourClusterId() {
 export async function startKafka({ clusterListener } = {}) {
   const { port, controllerPort } = settings.kafka;
 
-  if (clusterListener && (await tcpAnswers(port))) {
-    throw new SetupError(`a Kafka broker already answers on 127.0.0.1:${port}, without the listener the local cluster's pods need`, {
-      hint: 'stop the running stack (npm start, or another npm test) first',
-    });
-  }
   if (await tcpAnswers(port)) {
+    if (clusterListener) {
+      throw new SetupError(`a Kafka broker already answers on 127.0.0.1:${port}, without the listener the local cluster's pods need`, {
+        hint: 'stop the running stack (npm start, or another npm test) first',
+      });
+    }
     let cluster;
     try {
       cluster = await describeCluster();

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { LOCAL, ROOT } from './devstack.mjs';
 import { renderMarkdown, renderSummary } from './report.mjs';
 
-export const RESULTS_DIR = path.join(LOCAL, 'bench', 'results');
-export const SUMMARY_FILE = path.join(ROOT, 'docs', 'bench-summary.md');
+const RESULTS_DIR = path.join(LOCAL, 'bench', 'results');
+const SUMMARY_FILE = path.join(ROOT, 'docs', 'bench-summary.md');
 
 /**
  * Writes <time>.json, <time>.md and latest.md into `resultsDir`, and the summary;

@@ -8,7 +8,7 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-export function summarize(values) {
+function summarize(values) {
   const sorted = Float64Array.from(values).sort();
   return {
     count: sorted.length,
@@ -29,7 +29,7 @@ export function latencySummary(values) {
 }
 
 /** How many answers were 2xx. */
-export function okCount(statusCounts) {
+function okCount(statusCounts) {
   return Object.entries(statusCounts)
     .filter(([status]) => Number(status) >= 200 && Number(status) < 300)
     .reduce((sum, [, count]) => sum + count, 0);

@@ -31,7 +31,7 @@ export type CloudEventReading<T> =
   | { kind: 'invalid_data'; id: string; data: unknown; error: z.ZodError; delivery: unknown };
 
 /** The longest event id consumers store (notification-service: varchar(200)). */
-export const MAX_EVENT_ID_LENGTH = 200;
+const MAX_EVENT_ID_LENGTH = 200;
 
 /**
  * The delivery's id when it has a usable one; otherwise a digest of the whole

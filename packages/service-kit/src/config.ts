@@ -10,6 +10,11 @@ export class ConfigError extends Error {
 export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** The log level every service and its migration command read (LOG_LEVEL). */
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+/** The service's name in traces and as PostgreSQL's application_name (OTEL_SERVICE_NAME). */
+export const otelServiceName = z.string().optional();
+
 /** Variables every service reads. Defaults are for local development only. */
 export function commonEnv(defaults: { appPort: number; daprHttpPort: number; databaseUrl: string }) {
   return {
@@ -37,8 +42,8 @@ export function commonEnv(defaults: { appPort: number; daprHttpPort: number; dat
       .default('true')
       .transform((value) => value === 'true'),
     /** When set (the OpenTelemetry name of the service), our database connections carry it as application_name. */
-    OTEL_SERVICE_NAME: z.string().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OTEL_SERVICE_NAME: otelServiceName,
+    LOG_LEVEL: logLevel,
     /** How long SIGTERM waits for in-flight work before exiting anyway. */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     /**

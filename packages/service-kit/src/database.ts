@@ -2,7 +2,7 @@
 // own migrations; this module knows nothing about their tables.
 import knexFactory, { type Knex } from 'knex';
 import { z } from 'zod';
-import { loadConfig } from './config';
+import { loadConfig, logLevel, otelServiceName } from './config';
 import { createLogger } from './logger';
 
 export type { Knex };
@@ -51,15 +51,13 @@ export async function databaseAnswers(db: Knex): Promise<void> {
  * runs): it reads DATABASE_URL, LOG_LEVEL (and OTEL_SERVICE_NAME) and nothing else, so that the Job
  * needs neither the issuer's settings nor the app's tokens to migrate.
  */
-export function runMigrationCommand(options: { service: string; migrations: readonly Migration[]; env?: NodeJS.ProcessEnv }): Promise<void> {
-  const config = loadConfig(
-    {
-      DATABASE_URL: z.string('must be set (postgres://role:password@host:5432/database)').url(),
-      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      OTEL_SERVICE_NAME: z.string().optional(),
-    },
-    options.env,
-  );
+export function runMigrationCommand(options: { service: string; migrations: readonly Migration[] }): Promise<void> {
+  const config = loadConfig({
+    // Required here, unlike the services' development default: the Job must name its database.
+    DATABASE_URL: z.string('must be set (postgres://role:password@host:5432/database)').url(),
+    LOG_LEVEL: logLevel,
+    OTEL_SERVICE_NAME: otelServiceName,
+  });
   const logger = createLogger(options.service, config.LOG_LEVEL);
   const db = createDatabase(config.DATABASE_URL, 1, config.OTEL_SERVICE_NAME);
   return migrate(db, options.migrations)

@@ -12,9 +12,9 @@ import type { PaymentGateway } from './payment-gateway';
 import { retryPendingPayments, type SweepOptions, type SweepReport } from './retry-pending-payments';
 
 /** The most expired Idempotency-Keys one tick deletes. */
-export const IDEMPOTENCY_KEYS_PURGED_PER_SWEEP = 1_000;
+const IDEMPOTENCY_KEYS_PURGED_PER_SWEEP = 1_000;
 
-export interface SweepResult {
+interface SweepResult {
   payments: SweepReport;
   purgedIdempotencyKeys: number;
   /**

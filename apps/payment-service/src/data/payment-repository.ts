@@ -153,20 +153,23 @@ export class KnexPaymentRepository implements PaymentRepository, Outbox {
           .whereNull('published_at')
           .update({ published_at: trx.fn.now(), last_error: null, claimed_until: null, claim_token: null });
       }
+      // What was not published goes back at once, not when the lease runs out, and only
+      // while still this claim's: a claim that ran out must neither count against nor
+      // release another relay's. By id, so that no round scans the unpublished backlog.
       if (failed.length > 0) {
-        // Only while still this claim's: a claim that ran out must not count against another relay's.
         await trx('outbox_events')
           .whereIn('id', failed)
           .where({ claim_token: claim.token })
           .whereNull('published_at')
-          .update({ attempts: trx.raw('attempts + 1'), last_error: report.error ?? 'not published' });
+          .update({ attempts: trx.raw('attempts + 1'), last_error: report.error ?? 'not published', claimed_until: null, claim_token: null });
       }
-      // The rest of the claim goes back at once, not when the lease runs out; again
-      // only while still this claim's, so a claim that ran out releases no other relay's.
-      await trx('outbox_events')
-        .where({ claim_token: claim.token })
-        .whereNull('published_at')
-        .update({ claimed_until: null, claim_token: null });
+      if (notStarted.size > 0) {
+        await trx('outbox_events')
+          .whereIn('id', [...notStarted])
+          .where({ claim_token: claim.token })
+          .whereNull('published_at')
+          .update({ claimed_until: null, claim_token: null });
+      }
     });
   }
 
