@@ -12,9 +12,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCAL, ROOT, settings } from './lib/settings.mjs';
-import { exitWithError, info, run, SetupError, step } from './lib/step.mjs';
-import { findProcess, stopAll, stopOrphans } from './lib/processes.mjs';
+import { LOCAL, ROOT, settings } from '../tools/devstack/lib/settings.mjs';
+import { exitWithError, info, run, SetupError, step } from '../tools/devstack/lib/step.mjs';
+import { findProcess, stopAll, stopOrphans } from '../tools/devstack/lib/processes.mjs';
 
 const MIN_NODE = [20, 10];
 
@@ -56,18 +56,18 @@ async function prepare({ fastDatabase, withTests = false }) {
   checkNode();
   await ensureNpmPackages();
   await build({ withTests });
-  const { ensureDaprToolchain } = await import('./lib/dapr-toolchain.mjs');
+  const { ensureDaprToolchain } = await import('../tools/devstack/pieces/dapr-toolchain.mjs');
   const toolchain = await ensureDaprToolchain();
-  const { ensureKafka } = await import('./lib/kafka.mjs');
+  const { ensureKafka } = await import('../tools/devstack/pieces/kafka.mjs');
   await step('Kafka broker jars', () => ensureKafka());
-  const { ensureZipkin } = await import('./lib/zipkin.mjs');
+  const { ensureZipkin } = await import('../tools/devstack/pieces/zipkin.mjs');
   await step('Zipkin server jar', () => ensureZipkin());
   let python;
   if (withTests) {
-    const { ensurePythonTools } = await import('./lib/python.mjs');
+    const { ensurePythonTools } = await import('../tools/devstack/pieces/python.mjs');
     python = await step('Python test tools (schemathesis) in .local/python', () => ensurePythonTools());
   }
-  const postgres = await import('./lib/postgres.mjs');
+  const postgres = await import('../tools/devstack/pieces/postgres.mjs');
   await step('PostgreSQL server', () => postgres.ensurePostgres());
   await step('Starting PostgreSQL', () => postgres.startPostgres({ fast: fastDatabase }));
   await step('Service databases and roles', () => postgres.ensureDatabases());
@@ -80,32 +80,32 @@ async function startMessagingAndMail({ throwAway = false } = {}) {
     process.env.ORDERFLOW_KAFKA_DATA = 'test-data';
     fs.rmSync(path.join(LOCAL, 'kafka', 'test-data'), { recursive: true, force: true });
   }
-  const kafka = await import('./lib/kafka.mjs');
+  const kafka = await import('../tools/devstack/pieces/kafka.mjs');
   await step('Starting Kafka (KRaft, single node)', () => kafka.startKafka());
   await step('Kafka topics', () => kafka.createTopics());
-  const { startMailDev } = await import('./lib/maildev.mjs');
-  const { ensureDevSecrets } = await import('./lib/dev-secrets.mjs');
+  const { startMailDev } = await import('../tools/devstack/pieces/maildev.mjs');
+  const { ensureDevSecrets } = await import('../tools/devstack/lib/dev-secrets.mjs');
   const secrets = ensureDevSecrets();
   await step('Starting MailDev (SMTP + web inbox)', () =>
     startMailDev({ user: secrets['smtp-user'], password: secrets['smtp-password'] }),
   );
-  const { startZipkin } = await import('./lib/zipkin.mjs');
+  const { startZipkin } = await import('../tools/devstack/pieces/zipkin.mjs');
   await step('Starting Zipkin (traces)', () => startZipkin());
 }
 
 /**
  * Sentry, then the services beside their sidecars, which get their mTLS
  * certificates from it: each sidecar with its own join token, unless the Dapr
- * CLI runs them (see scripts/lib/sentry.mjs).
+ * CLI runs them (see tools/devstack/pieces/sentry.mjs).
  */
 async function startSentryAndApps(toolchain) {
-  const { checkSentryPortForCli, startSentry } = await import('./lib/sentry.mjs');
-  const { CLIENTS, SERVICES, startApps } = await import('./lib/apps.mjs');
+  const { checkSentryPortForCli, startSentry } = await import('../tools/devstack/pieces/sentry.mjs');
+  const { CLIENTS, SERVICES, startApps } = await import('../tools/devstack/lib/apps.mjs');
   if (toolchain.dapr) checkSentryPortForCli();
   const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () =>
     startSentry(toolchain, { joinTokensFor: toolchain.dapr ? [] : [...SERVICES, ...CLIENTS] }),
   );
-  const { startDevIssuer } = await import('./lib/dev-issuer.mjs');
+  const { startDevIssuer } = await import('../tools/devstack/pieces/dev-issuer.mjs');
   const issuer = await step('Starting the development issuer (customer tokens)', () => startDevIssuer());
   const apps = await step('Starting the services beside their sidecars (dapr.yaml)', () => startApps(toolchain));
   return { ...apps, sentry, issuer };
@@ -147,18 +147,18 @@ async function commandStart() {
   const apps = await startSentryAndApps(toolchain);
   banner(apps.tokens, apps.issuer);
   // Runs until Ctrl-C. A process of the app tier that dies is restarted by its
-  // supervisor (scripts/lib/supervision.mjs), as Kubernetes restarts a container.
+  // supervisor (tools/devstack/lib/supervision.mjs), as Kubernetes restarts a container.
   await new Promise(() => {});
 }
 
 async function commandInfra() {
   const { toolchain } = await prepare({ fastDatabase: false });
   await startMessagingAndMail();
-  const { startSentry } = await import('./lib/sentry.mjs');
+  const { startSentry } = await import('../tools/devstack/pieces/sentry.mjs');
   const sentry = await step('Starting Sentry (the sidecars\' mTLS certificate authority)', () => startSentry(toolchain));
   info(`Sentry: ${sentry.address}; give each daprd --enable-mtls --sentry-address ${sentry.address}`);
   info(`and DAPR_TRUST_ANCHORS="$(cat ${path.relative(ROOT, sentry.trustAnchorsFile)})" NAMESPACE=default`);
-  const { startDevIssuer } = await import('./lib/dev-issuer.mjs');
+  const { startDevIssuer } = await import('../tools/devstack/pieces/dev-issuer.mjs');
   const issuer = await step('Starting the development issuer (customer tokens)', () => startDevIssuer());
   info(`order-service checks customer tokens with: export AUTH_ISSUER=${issuer.issuer} AUTH_AUDIENCE=${issuer.audience} AUTH_JWKS_URI=${issuer.jwksUri}`);
   info('infrastructure is up; Ctrl-C stops it');
@@ -226,14 +226,14 @@ async function commandTest(only, ...jestArgs) {
     );
   }
   if (suites.includes('services')) {
-    add(await step('Launcher and bench tests (node --test scripts/test tools/bench/test)', () => launcherTests()));
+    add(await step('Launcher and bench tests (node --test tools/devstack/test tools/bench/test)', () => launcherTests()));
   }
   if (suites.includes('services') && !toolchain.system) {
-    const { goTests } = await import('./lib/dapr-toolchain.mjs');
+    const { goTests } = await import('../tools/devstack/pieces/dapr-toolchain.mjs');
     add(await step('Go tests of our daprd build (dapr/daprd)', () => goTests()));
   }
   if (suites.includes('chart')) {
-    const { ensureChartTools, chartTestEnvironment } = await import('./lib/helm.mjs');
+    const { ensureChartTools, chartTestEnvironment } = await import('../tools/devstack/pieces/helm.mjs');
     const tools = await step('Helm, kubeconform and the Kubernetes and Dapr schemas', () => ensureChartTools());
     add(await step('Helm chart tests (offline)', () => jest('chart', chartTestEnvironment(tools), jestArgs)));
   }
@@ -247,12 +247,12 @@ async function commandTest(only, ...jestArgs) {
 }
 
 /**
- * The launcher's own tests (scripts/test/*.test.mjs) and the bench's (tools/bench/test/*.test.mjs),
+ * The launcher's own tests (tools/devstack/test/*.test.mjs) and the bench's (tools/bench/test/*.test.mjs),
  * on Node's test runner: neither imports anything but Node.
  */
 async function launcherTests() {
   const { spawnSync } = await import('node:child_process');
-  const folders = [path.join(ROOT, 'scripts', 'test'), path.join(ROOT, 'tools', 'bench', 'test')];
+  const folders = [path.join(ROOT, 'tools', 'devstack', 'test'), path.join(ROOT, 'tools', 'bench', 'test')];
   const result = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...folders], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -273,8 +273,8 @@ async function launcherTests() {
  * front of MailDev (the sidecars send through it) and the control server.
  */
 async function startFaultInjection(toolchain) {
-  const { startSmtpFaultProxy } = await import('./lib/smtp-fault-proxy.mjs');
-  const { sendSidecarMailTo } = await import('./lib/apps.mjs');
+  const { startSmtpFaultProxy } = await import('../tools/devstack/lib/smtp-fault-proxy.mjs');
+  const { sendSidecarMailTo } = await import('../tools/devstack/lib/apps.mjs');
   const smtpProxy = await startSmtpFaultProxy({ upstreamPort: settings.smtp.port });
   sendSidecarMailTo(smtpProxy.port);
   info(`SMTP fault proxy on 127.0.0.1:${smtpProxy.port} in front of MailDev (127.0.0.1:${settings.smtp.port})`);
@@ -282,8 +282,8 @@ async function startFaultInjection(toolchain) {
     smtpProxy,
     /** Starts the control server once the apps run (it needs their tokens). */
     async startControl(tokens) {
-      const { startControlServer } = await import('./lib/control.mjs');
-      const { startExtraInstance } = await import('./lib/apps.mjs');
+      const { startControlServer } = await import('../tools/devstack/lib/control.mjs');
+      const { startExtraInstance } = await import('../tools/devstack/lib/apps.mjs');
       return startControlServer({ smtpProxy, restartPostgres, startInstance: (service) => startExtraInstance(toolchain, tokens, service) });
     },
   };
@@ -307,7 +307,7 @@ async function restartPostgres({ downForMs = 0 } = {}) {
   const skipped = postgresRestartSkipReason();
   if (skipped) return { skipped };
   const handle = findProcess('postgres');
-  const postgres = await import('./lib/postgres.mjs');
+  const postgres = await import('../tools/devstack/pieces/postgres.mjs');
   const stoppedAt = Date.now();
   await handle.stop();
   const stopMs = Date.now() - stoppedAt;
@@ -318,10 +318,10 @@ async function restartPostgres({ downForMs = 0 } = {}) {
 
 async function endToEnd(toolchain, python, add, jestArgs) {
   // e2e/polyglot.test.ts runs the example client on Dapr's Python SDK (examples/python-sdk).
-  const { ensurePythonSdk } = await import('./lib/python.mjs');
+  const { ensurePythonSdk } = await import('../tools/devstack/pieces/python.mjs');
   await step("Dapr's Python SDK (examples/python-sdk) in .local/python-sdk", () => ensurePythonSdk());
   await startMessagingAndMail({ throwAway: true });
-  const { sidecarEnvironment } = await import('./lib/apps.mjs');
+  const { sidecarEnvironment } = await import('../tools/devstack/lib/apps.mjs');
   const faults = await startFaultInjection(toolchain);
   const { tokens, sentry } = await startSentryAndApps(toolchain);
   const control = await faults.startControl(tokens);
@@ -339,7 +339,7 @@ async function endToEnd(toolchain, python, add, jestArgs) {
         ORDERFLOW_TRUST_ANCHORS_FILE: sentry.trustAnchorsFile,
         ORDERFLOW_SENTRY_ADDRESS: sentry.address,
         ORDERFLOW_DAPRD: toolchain.daprd,
-        // The drills' control channel (scripts/lib/control.mjs) and the SMTP port the sidecars use.
+        // The drills' control channel (tools/devstack/lib/control.mjs) and the SMTP port the sidecars use.
         ORDERFLOW_CONTROL_URL: control.url,
         ORDERFLOW_CONTROL_TOKEN: control.token,
         ORDERFLOW_SMTP_PROXY_PORT: String(faults.smtpProxy.port),
@@ -352,14 +352,14 @@ async function endToEnd(toolchain, python, add, jestArgs) {
 }
 
 /**
- * The chart installed on a real single-node Kubernetes (scripts/lib/k8s/): the
+ * The chart installed on a real single-node Kubernetes (tools/devstack/k8s/): the
  * node, our images and Dapr's control plane (each cached in .local/k8s), the
  * infrastructure of this machine published into it, `helm install`, then the
  * tests in charts/cluster-test. The node is stopped at the end, and the
  * leftover check counts as a test. Needs root (namespaces, mounts, cgroups).
  */
 async function clusterSuite(postgres, add, jestArgs) {
-  const { clusterTestSetup, ensureClusterWithDapr, removeEarlierRelease, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
+  const { clusterTestSetup, ensureClusterWithDapr, removeEarlierRelease, startOrderflowOnCluster } = await import('../tools/devstack/k8s/cluster-stack.mjs');
   if (process.getuid?.() !== 0) {
     // Not thrown: the other suites' results still print. CI requires it (.ci/run).
     const required = process.env.ORDERFLOW_REQUIRE_CLUSTER === '1';
@@ -369,11 +369,11 @@ async function clusterSuite(postgres, add, jestArgs) {
   }
   // The previous suites' processes go first: the cluster's Kafka needs a listener of its own.
   await step('Stopping the previous suites\' processes', () => stopAll());
-  const { ensureHelm } = await import('./lib/helm.mjs');
+  const { ensureHelm } = await import('../tools/devstack/pieces/helm.mjs');
   const helm = await ensureHelm();
   const keep = process.env.ORDERFLOW_K8S_KEEP === '1';
   // From here on, Ctrl-C, SIGTERM (a CI timeout) or a crash stops the node too.
-  const stopNode = async () => (await import('./lib/k8s/node.mjs')).down();
+  const stopNode = async () => (await import('../tools/devstack/k8s/node.mjs')).down();
   clusterCleanup = keep ? null : stopNode;
   let stack;
   let setUp = false;
@@ -407,7 +407,7 @@ async function clusterSuite(postgres, add, jestArgs) {
     if (keep) {
       info('ORDERFLOW_K8S_KEEP=1: the node keeps running (the release as the tests left it); `npm run k8s -- down` stops it');
     } else {
-      const { findLeftovers } = await import('./lib/k8s/leftovers.mjs');
+      const { findLeftovers } = await import('../tools/devstack/k8s/leftovers.mjs');
       const left = await step('Stopping the local cluster, then checking that nothing is left on this machine', async () => {
         await stopNode();
         return findLeftovers().filter(({ found }) => found.length > 0);

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // npm run -s token -- <customer-id> [--expires-in <seconds>]
-// Prints a bearer token of the development issuer (scripts/lib/dev-issuer.mjs)
+// Prints a bearer token of the development issuer (tools/devstack/pieces/dev-issuer.mjs)
 // for one customer, valid 1 h by default, for the orderflow that `npm start` is
 // running now: TOKEN=$(npm run -s token -- c-1)
-import { fetchDevIssuerJwks, readDevIssuer, signDevToken } from './lib/dev-issuer.mjs';
-import { exitWithError, SetupError } from './lib/step.mjs';
+import { fetchDevIssuerJwks, readDevIssuer, signDevToken } from '../tools/devstack/pieces/dev-issuer.mjs';
+import { exitWithError, SetupError } from '../tools/devstack/lib/step.mjs';
 
 const USAGE = 'usage: npm run -s token -- <customer-id> [--expires-in <seconds>]';
 
