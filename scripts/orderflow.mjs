@@ -15,6 +15,7 @@ import path from 'node:path';
 import { LOCAL, ROOT, settings } from '../tools/devstack/lib/settings.mjs';
 import { exitWithError, info, run, SetupError, step } from '../tools/devstack/lib/step.mjs';
 import { findProcess, stopAll, stopOrphans } from '../tools/devstack/lib/processes.mjs';
+import { installHint } from '../tools/devstack/install-hints.mjs';
 
 const MIN_NODE = [20, 10];
 
@@ -22,7 +23,7 @@ function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
     throw new SetupError(`orderflow needs Node.js ${MIN_NODE.join('.')} or newer; this is ${process.versions.node}`, {
-      hint: 'install a current Node.js LTS (20 or 22) and run the command again',
+      hint: `${installHint('node', { version: MIN_NODE.join('.') })}, and run the command again`,
     });
   }
 }

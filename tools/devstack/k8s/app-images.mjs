@@ -25,6 +25,7 @@ import { readStamp, writeStamp } from '../lib/local-files.mjs';
 import { K8S_DIR } from './build.mjs';
 import { localImage } from './config.mjs';
 import { importImage, packImage } from './images.mjs';
+import { installHint } from '../install-hints.mjs';
 
 export const SERVICES = ['order-service', 'payment-service', 'notification-service'];
 
@@ -79,7 +80,7 @@ async function ensureBaseImage() {
     const partial = rootfsTar.replace(/\.tar$/, '.partial.tar');
     await step(`Debian ${BASE_PINS.debianSuite} rootfs (mmdebstrap --variant=minbase)`, async () => {
       await run('nice', ['-n', '19', 'ionice', '-c3', 'mmdebstrap', '--quiet', '--variant=minbase',
-        BASE_PINS.debianSuite, partial], { hint: 'mmdebstrap needs a reachable Debian mirror (apt-get install -y mmdebstrap)' });
+        BASE_PINS.debianSuite, partial], { hint: installHint('mmdebstrap') });
       fs.renameSync(partial, rootfsTar);
     });
   }

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { LOCAL } from '../lib/settings.mjs';
 import { info, run, SetupError, step } from '../lib/step.mjs';
 import { isExecutable, readStamp, writeStamp } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
 
 export const K8S_PINS = Object.freeze({
   kubernetes: 'v1.34.4',
@@ -67,7 +68,7 @@ const DEBIAN_PACKAGES = {
 
 // Module mode, no cgo (static binaries), no VCS stamping, no go.work from above.
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off', GOFLAGS: '-buildvcs=false' };
-const GO_HINT = 'install Go 1.24 or newer and put it on PATH; the first build needs the Go module proxy (GOPROXY)';
+const GO_HINT = installHint('go', { version: '1.24' });
 
 /**
  * Builds run at the lowest CPU and I/O priority: a cold build takes tens of
@@ -85,7 +86,7 @@ export async function ensureDebianPackages() {
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new SetupError(`the local cluster needs these Debian packages: ${missing.join(' ')}`, {
-      hint: `install them as root: apt-get install -y --no-install-recommends ${missing.join(' ')}`,
+      hint: `as root, ${installHint('debian-packages', { packages: missing })}`,
     });
   }
   await step(`Installing Debian packages (${missing.join(', ')})`, async () => {
@@ -143,7 +144,7 @@ export async function ensureClusterBinaries() {
     await step('Building pause (the pod sandbox process, static C)', async () => {
       const source = path.join(await moduleDir(`k8s.io/kubernetes@${K8S_PINS.kubernetes}`), 'build', 'pause', 'linux', 'pause.c');
       await build('gcc', ['-Os', '-static', `-DVERSION=v${K8S_PINS.pause}-orderflow`, '-o', path.join(BIN, 'pause'), source], {
-        hint: 'gcc and libc6-dev must be installed (apt-get install -y gcc libc6-dev)',
+        hint: installHint('gcc'),
       });
       await run('strip', [path.join(BIN, 'pause')]);
     });

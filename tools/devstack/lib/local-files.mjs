@@ -2,13 +2,17 @@
 // what a cached build was made from, and whether a tool is there to run.
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { isMissing, isNoAnswer } from './errors.mjs';
 
 /** The JSON in `file`, or `{}` when it is missing or unreadable (a stamp not written yet). */
 export function readStamp(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return {};
+  } catch (error) {
+    // Missing, or cut short by a run that was killed while writing it: either way no stamp.
+    if (isMissing(error) || error instanceof SyntaxError) return {};
+    throw error;
   }
 }
 
@@ -20,9 +24,18 @@ export function isExecutable(file) {
   try {
     fs.accessSync(file, fs.constants.X_OK);
     return fs.statSync(file).isFile();
-  } catch {
-    return false;
+  } catch (error) {
+    if (isMissing(error) || error.code === 'EACCES') return false;
+    throw error;
   }
+}
+
+/** The first executable `name` in a folder of PATH, or null. */
+export function findOnPath(name) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
 }
 
 /** True when something accepts a TCP connection on host:port within `timeoutMs`. */
@@ -45,7 +58,8 @@ export async function httpAnswers(url, { headers = {}, timeoutMs = 2_000, accept
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();
     return accept(response.status);
-  } catch {
-    return false;
+  } catch (error) {
+    if (isNoAnswer(error)) return false;
+    throw error;
   }
 }

@@ -36,7 +36,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOCAL, ROOT } from '../lib/settings.mjs';
 import { info, run, SetupError, step } from '../lib/step.mjs';
-import { isExecutable, readStamp, writeStamp } from '../lib/local-files.mjs';
+import { findOnPath, isExecutable, readStamp, writeStamp } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
+import { definePiece, toolRuns } from '../lib/piece.mjs';
 
 /**
  * What the toolchain is built from. dapr/daprd/go.mod is the source of truth for
@@ -117,9 +119,7 @@ const CLI_LDFLAGS = [
 // from the user's environment.
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off', GOFLAGS: '-buildvcs=false' };
 
-const GO_HINT =
-  `install Go ${DAPR_PINS.minGo} or newer (https://go.dev/doc/install) and put it on PATH, ` +
-  'or set ORDERFLOW_USE_SYSTEM_DAPR=1 to use a Dapr installed with `dapr init`';
+const GO_HINT = installHint('go', { version: DAPR_PINS.minGo, orElse: 'or set ORDERFLOW_USE_SYSTEM_DAPR=1 to use a Dapr installed with `dapr init`' });
 
 /**
  * Makes sure daprd, Sentry and the Dapr CLI exist and match the pinned inputs.
@@ -391,13 +391,6 @@ function checkGoModMatchesPins() {
 
 
 
-function findOnPath(name) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return null;
-}
-
 /**
  * `go test` of our daprd module (dapr/daprd/*_test.go: what we added to the
  * runtime). Returns { passed, failed, skipped } counted from `go test -json`.
@@ -440,3 +433,24 @@ export async function goTests() {
   }
   return counts;
 }
+
+/**
+ * The piece (tools/devstack/lib/piece.mjs): daprd, Sentry and the Dapr CLI, built
+ * from dapr/daprd. A tool: each app's sidecar is started beside it (lib/apps.mjs).
+ */
+export const piece = definePiece({
+  name: 'daprd',
+  kind: 'tool',
+  async detect() {
+    const system = process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1';
+    const daprd = system ? path.join(os.homedir(), '.dapr', 'bin', 'daprd') : DAPRD;
+    return { installed: isExecutable(daprd), running: false, where: daprd, version: DAPR_PINS.dapr, note: system ? 'ORDERFLOW_USE_SYSTEM_DAPR=1' : 'built from dapr/daprd' };
+  },
+  install: ensureDaprToolchain,
+  start: ensureDaprToolchain,
+  async health() {
+    return toolRuns(process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1' ? path.join(os.homedir(), '.dapr', 'bin', 'daprd') : DAPRD);
+  },
+  // The sidecars stop with their apps (lib/processes.mjs stopAll).
+  stop: async () => undefined,
+});

@@ -21,6 +21,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { LOCAL } from '../lib/settings.mjs';
 import { run, SetupError } from '../lib/step.mjs';
+import { installHint } from '../install-hints.mjs';
+import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 export const DEV_ISSUER_FILE = path.join(LOCAL, 'run', 'dev-issuer.json');
 /** The audience order-service accepts locally: the order API. */
@@ -58,7 +60,7 @@ function writePrivate(file, text) {
   fs.writeFileSync(file, text, { mode: 0o600 });
 }
 
-const openssl = (args) => run('openssl', args, { hint: 'the HTTPS issuer needs the openssl CLI (apt-get install openssl)' });
+const openssl = (args) => run('openssl', args, { hint: `the HTTPS issuer needs the openssl CLI: ${installHint('openssl')}` });
 
 /**
  * A CA made for this run, and a certificate it signs for `hostname` (and
@@ -224,3 +226,38 @@ export function signDevToken(customerId, { expiresInSeconds = 3_600, file = DEV_
   const signature = crypto.sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
   return `${signingInput}.${signature.toString('base64url')}`;
 }
+
+/** The issuer this process started, and its issuer file (stop() closes it). */
+let started;
+
+/** The piece (tools/devstack/lib/piece.mjs): the development issuer of customer tokens, in this process. */
+export const piece = definePiece({
+  name: 'dev-issuer',
+  kind: 'server',
+  async detect() {
+    const state = readDevIssuer(started?.file);
+    const running = Boolean(state) && (await piece.health()).healthy;
+    return { installed: true, running, where: state?.issuer ?? 'in the launcher\'s process (nothing to install)' };
+  },
+  install: async () => DEV_ISSUER_FILE,
+  /** options: those of startDevIssuer ({ port, file, tls }). */
+  async start(options = {}) {
+    const handle = await startDevIssuer(options);
+    started = { handle, file: options.file ?? DEV_ISSUER_FILE };
+    return handle;
+  },
+  async health() {
+    const state = readDevIssuer(started?.file);
+    if (!state) return notHealthy('no development issuer has started (no issuer file)');
+    try {
+      const jwks = await fetchDevIssuerJwks(state);
+      return jwks?.keys?.some((key) => key.kid === state.kid) ? healthy(`${state.jwksUri} serves key ${state.kid}`) : notHealthy(`${state.jwksUri} does not serve key ${state.kid}`);
+    } catch (error) {
+      return notHealthy(`${state.jwksUri}: ${error.message}`);
+    }
+  },
+  async stop() {
+    await started?.handle.close();
+    // The file stays where health() looks: the issuer it names no longer answers.
+  },
+});

@@ -25,6 +25,8 @@ import { DAPR_PINS } from './dapr-toolchain.mjs';
 import { LOCAL, ROOT } from '../lib/settings.mjs';
 import { info, run, SetupError, step } from '../lib/step.mjs';
 import { isExecutable, readStamp, writeStamp } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
+import { definePiece, toolRuns } from '../lib/piece.mjs';
 
 export const CHART_TOOL_PINS = Object.freeze({
   /** v3.22.0 is served by the module proxy reachable here (see the report in the PR for refused versions). */
@@ -70,11 +72,10 @@ const KUBECONFORM_LDFLAGS = `-s -w -X main.version=${CHART_TOOL_PINS.kubeconform
 
 // Module mode from a neutral folder: no go.work, no cgo, no VCS stamping.
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off', GOFLAGS: '-buildvcs=false' };
-const GO_HINT =
-  'install Go 1.22 or newer (https://go.dev/doc/install) and put it on PATH; the first install needs the Go module proxy (GOPROXY)';
-const PIP_HINT =
-  'install Python 3 with pip (`apt-get install -y python3-pip`), and make sure PyPI is reachable (pip config list); ' +
-  'or set ORDERFLOW_K8S_SCHEMA_DIR to a folder holding kubernetes-validate\'s kubernetes-json-schema';
+const GO_HINT = installHint('go', { version: '1.22' });
+const PIP_HINT = installHint('python', {
+  orElse: 'make sure PyPI is reachable (pip config list), or set ORDERFLOW_K8S_SCHEMA_DIR to a folder holding kubernetes-validate\'s kubernetes-json-schema',
+});
 
 /**
  * Makes sure helm, kubeconform, the Kubernetes JSON schemas and Dapr's CRDs are
@@ -269,5 +270,17 @@ function hash(parts) {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
-
-
+/** The piece (tools/devstack/lib/piece.mjs): helm, kubeconform and the schemas the chart tests validate against. */
+export const piece = definePiece({
+  name: 'chart-tools',
+  kind: 'tool',
+  async detect() {
+    return { installed: isExecutable(HELM) && isExecutable(KUBECONFORM), running: false, where: path.relative(ROOT, BIN_DIR), version: `helm ${CHART_TOOL_PINS.helm}` };
+  },
+  install: ensureChartTools,
+  start: ensureChartTools,
+  async health() {
+    return toolRuns(HELM, ['version', '--short']);
+  },
+  stop: async () => undefined,
+});

@@ -18,6 +18,9 @@ import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
+import { findProcess } from '../lib/processes.mjs';
+import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 const POM = path.join(ROOT, 'tools/devstack/pieces/kafka/pom.xml');
 const LOG4J_CONFIG = path.join(ROOT, 'tools/devstack/pieces/kafka/log4j2.properties');
@@ -50,7 +53,7 @@ const libsDir = (version) => path.join(KAFKA_HOME, version, 'libs');
 const stampFile = (version) => path.join(KAFKA_HOME, version, 'libs.stamp');
 
 async function checkJava() {
-  const hint = 'install Java 17 or newer (`apt-get install -y openjdk-17-jre-headless`) and make sure the `java` found on PATH is that one';
+  const hint = installHint('java', { version: '17' });
   let output;
   try {
     output = await run('java', ['-version'], { hint });
@@ -66,7 +69,7 @@ async function checkJava() {
 }
 
 async function checkMaven() {
-  const hint = 'install Maven (`apt-get install -y maven`) or put `mvn` on PATH; it fetches the Kafka jars from Maven Central';
+  const hint = installHint('maven');
   try {
     await run('mvn', ['-v'], { hint });
   } catch (error) {
@@ -334,3 +337,33 @@ export async function createTopics() {
   }
   return TOPICS.map((t) => t.topic);
 }
+
+/** Whether a complete copy of the pinned broker's jars is in .local/kafka. */
+function jarsInstalled(version) {
+  return fs.existsSync(stampFile(version)) && fs.existsSync(libsDir(version)) && fs.readdirSync(libsDir(version)).some((f) => f.startsWith('kafka_2.13-'));
+}
+
+/** The piece (tools/devstack/lib/piece.mjs): the broker on KAFKA_PORT (KRaft controller on KAFKA_CONTROLLER_PORT). */
+export const piece = definePiece({
+  name: 'kafka',
+  kind: 'server',
+  async detect() {
+    const version = kafkaVersion();
+    const running = await tcpAnswers(settings.kafka.port);
+    return { installed: jarsInstalled(version), running, where: running ? brokers[0] : path.relative(ROOT, libsDir(version)), version };
+  },
+  install: ensureKafka,
+  start: startKafka,
+  async health() {
+    if (!(await tcpAnswers(settings.kafka.port))) return notHealthy(`nothing listens on ${brokers[0]}`);
+    try {
+      const cluster = await describeCluster({ timeoutMs: 2_000 });
+      return cluster.brokers.length > 0 && cluster.controller !== null
+        ? healthy(`${cluster.brokers.length} broker(s), controller ${cluster.controller} (cluster ${cluster.clusterId})`)
+        : notHealthy('the broker answers, but has no controller yet');
+    } catch (error) {
+      return notHealthy(`${brokers[0]} does not answer as a Kafka broker: ${error.message}`);
+    }
+  },
+  stop: async () => findProcess('kafka')?.stop(),
+});

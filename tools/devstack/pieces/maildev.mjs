@@ -8,6 +8,8 @@ import { startProcess } from '../lib/processes.mjs';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
+import { findProcess } from '../lib/processes.mjs';
+import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 /** Base URL of MailDev's web UI and REST API (`/api/email`, ...). */
 export const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
@@ -168,3 +170,25 @@ export async function waitForEmail(predicate = () => true, { timeoutMs = 10_000,
   const subjects = emails.map((m) => JSON.stringify(m.subject)).join(', ') || 'none';
   throw new Error(`no matching e-mail arrived in MailDev within ${timeoutMs} ms (it holds: ${subjects})`);
 }
+
+/** The piece (tools/devstack/lib/piece.mjs): MailDev on SMTP_PORT and MAILDEV_WEB_PORT. */
+export const piece = definePiece({
+  name: 'maildev',
+  kind: 'server',
+  async detect() {
+    const running = await apiAnswers();
+    return { installed: fs.existsSync(MAILDEV_BIN), running, where: running ? mailDevUrl : path.relative(ROOT, MAILDEV_BIN) };
+  },
+  async install() {
+    // MailDev is an npm package of the root workspace: npm ci installs it.
+    if (!fs.existsSync(MAILDEV_BIN)) throw new SetupError(`MailDev is not installed (${path.relative(ROOT, MAILDEV_BIN)} is missing)`, { hint: 'run npm ci' });
+    return MAILDEV_BIN;
+  },
+  start: startMailDev,
+  async health() {
+    if (!(await apiAnswers())) return notHealthy(`no MailDev API at ${mailDevUrl}`);
+    if (!(await smtpAnswers(settings.smtp.port))) return notHealthy(`no SMTP greeting on 127.0.0.1:${settings.smtp.port}`);
+    return healthy(`API ${mailDevUrl}, SMTP 127.0.0.1:${settings.smtp.port}`);
+  },
+  stop: async () => findProcess('maildev')?.stop(),
+});

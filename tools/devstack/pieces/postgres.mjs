@@ -20,7 +20,9 @@ import path from 'node:path';
 import { startProcess } from '../lib/processes.mjs';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, run, SetupError, step, waitFor } from '../lib/step.mjs';
-import { tcpAnswers } from '../lib/local-files.mjs';
+import { findOnPath, tcpAnswers } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
+import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 const PG_LIB = '/usr/lib/postgresql';
 /** Superuser of the project-local cluster (initdb --username); reachable over the local socket only. */
@@ -98,20 +100,6 @@ function installedServerVersions() {
     .sort((a, b) => Number(b) - Number(a));
 }
 
-function findOnPath(name) {
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return null;
-}
-
 /** psql: the newest versioned client, else whatever is on PATH. */
 function findPsql() {
   let entries = [];
@@ -166,12 +154,12 @@ export async function ensurePostgres() {
   if (existingServer()) {
     let psql = findPsql();
     if (!psql && isRoot()) {
-      await aptInstall(['postgresql-client'], 'Installing the PostgreSQL client (apt-get install postgresql-client)');
+      await aptInstall(['postgresql-client'], 'Installing the PostgreSQL client with apt-get (postgresql-client)');
       psql = findPsql();
     }
     if (!psql) {
       throw new SetupError('psql (the PostgreSQL client) is not installed; it is needed to create the databases', {
-        hint: 'install it: sudo apt-get install -y postgresql-client',
+        hint: `as root, ${installHint('postgresql-client')}`,
       });
     }
     found = { mode: 'existing', psql };
@@ -181,17 +169,15 @@ export async function ensurePostgres() {
   if (versions.length === 0) {
     if (!isRoot()) {
       throw new SetupError(`the PostgreSQL server is not installed (no ${PG_LIB}/<version>/bin/postgres)`, {
-        hint:
-          'install it (sudo apt-get install -y postgresql), or use an existing server: ' +
-          'set PG_ADMIN_USER and PG_ADMIN_PASSWORD (and PG_HOST, PG_PORT) to an account that may create roles and databases',
+        hint: `as root, ${installHint('postgresql-server')}`,
       });
     }
-    await aptInstall(['postgresql'], 'Installing PostgreSQL (apt-get install postgresql)');
+    await aptInstall(['postgresql'], 'Installing PostgreSQL with apt-get (postgresql)');
     await stopFreshDebianClusterOnOurPort();
     versions = installedServerVersions();
     if (versions.length === 0) {
       throw new SetupError(`apt-get installed postgresql, but there is still no server under ${PG_LIB}`, {
-        hint: 'check `dpkg -l "postgresql*"`; install a postgresql-<version> package',
+        hint: `check \`dpkg -l "postgresql*"\`; ${installHint('postgresql-server', { version: '<version>' })}`,
       });
     }
   }
@@ -361,7 +347,7 @@ function binDirFor(L, newest) {
   const binDir = path.join(PG_LIB, dataVersion, 'bin');
   if (fs.existsSync(path.join(binDir, 'postgres'))) return { ...newest, version: dataVersion, binDir, psql: path.join(binDir, 'psql') };
   throw new SetupError(`the project cluster in ${L.data} was created by PostgreSQL ${dataVersion}, which is no longer installed (found ${newest.version})`, {
-    hint: `install postgresql-${dataVersion}, or delete ${L.home}${L.external ? ` and ${L.base}` : ''} to start over with an empty cluster (local data is lost)`,
+    hint: `${installHint('postgresql-server', { version: dataVersion })}; or delete ${L.home}${L.external ? ` and ${L.base}` : ''} to start over with an empty cluster (local data is lost)`,
   });
 }
 
@@ -592,3 +578,37 @@ export async function recreateClusterDatabases() {
   await adminPsql({ input: drops });
   await ensureDatabases();
 }
+
+/** The piece (tools/devstack/lib/piece.mjs): the project cluster on PG_PORT, or your server (PG_ADMIN_USER). */
+export const piece = definePiece({
+  name: 'postgres',
+  kind: 'server',
+  async detect() {
+    const { host, port } = settings.postgres;
+    if (existingServer()) {
+      return { installed: Boolean(findPsql()), running: await tcpAnswers(port, { host }), where: `${host}:${port} (PG_ADMIN_USER: your server)` };
+    }
+    const versions = installedServerVersions();
+    const cluster = projectCluster();
+    return {
+      installed: versions.length > 0,
+      running: Boolean(cluster.running) || (await tcpAnswers(port)),
+      where: cluster.running ? `${cluster.dataDir} (PID ${cluster.running.pid}, port ${cluster.running.port})` : cluster.dataDir,
+      version: versions[0],
+      ...(!cluster.running && (await tcpAnswers(port)) && { note: `port ${port} is taken by a server that is not the project cluster` }),
+    };
+  },
+  install: ensurePostgres,
+  start: startPostgres,
+  async health() {
+    const { host, port } = settings.postgres;
+    if (!(await tcpAnswers(port, { host }))) return notHealthy(`nothing listens on ${host}:${port}`);
+    try {
+      const answer = (await adminPsql({ sql: 'SELECT 1' })).trim();
+      return answer === '1' ? healthy(`SELECT 1 on ${host}:${port}`) : notHealthy(`SELECT 1 answered "${answer}"`);
+    } catch (error) {
+      return notHealthy(`SELECT 1 on ${host}:${port} failed: ${error.message.split('\n')[0]}`);
+    }
+  },
+  stop: async () => findProcess('postgres')?.stop(),
+});

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT } from '../lib/settings.mjs';
 import { run, SetupError } from '../lib/step.mjs';
+import { installHint } from '../install-hints.mjs';
+import { definePiece, toolRuns } from '../lib/piece.mjs';
 
 /** Creates (or re-creates, when its requirements changed) one virtual environment; returns its bin folder. */
 async function ensureVirtualEnvironment(name, requirements) {
@@ -18,7 +20,7 @@ async function ensureVirtualEnvironment(name, requirements) {
   const hash = crypto.createHash('sha256').update(fs.readFileSync(requirements)).digest('hex');
   const bin = path.join(venv, 'bin');
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return bin;
-  const hint = 'install Python 3.9+ with its venv module and pip (Debian: apt-get install -y python3-venv), then run the command again';
+  const hint = `${installHint('python')}, then run the command again`;
   try {
     await run('python3', ['-m', 'venv', '--clear', venv], { hint });
   } catch (error) {
@@ -44,3 +46,22 @@ export async function ensurePythonSdk() {
   const bin = await ensureVirtualEnvironment('python-sdk', path.join(ROOT, 'examples', 'python-sdk', 'requirements.txt'));
   return { bin, python: path.join(bin, 'python') };
 }
+
+const SCHEMATHESIS = path.join(LOCAL, 'python', 'bin', 'st');
+
+/** The piece (tools/devstack/lib/piece.mjs): schemathesis (and Dapr's Python SDK) in virtual environments under .local. */
+export const piece = definePiece({
+  name: 'python-tools',
+  kind: 'tool',
+  async detect() {
+    return { installed: fs.existsSync(SCHEMATHESIS), running: false, where: path.relative(ROOT, SCHEMATHESIS) };
+  },
+  async install() {
+    return { ...(await ensurePythonTools()), sdk: await ensurePythonSdk() };
+  },
+  start: ensurePythonTools,
+  async health() {
+    return toolRuns(SCHEMATHESIS, ['--version']);
+  },
+  stop: async () => undefined,
+});

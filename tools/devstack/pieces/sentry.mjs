@@ -27,6 +27,9 @@ import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
 import { startProcess } from '../lib/processes.mjs';
 import { info, SetupError, waitFor } from '../lib/step.mjs';
+import { findProcess } from '../lib/processes.mjs';
+import { ensureDaprToolchain } from './dapr-toolchain.mjs';
+import { definePiece, healthy as answered, notHealthy } from '../lib/piece.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -229,3 +232,21 @@ export async function startSentry(toolchain, { joinTokensFor = [] } = {}) {
   }
   return { handle, address: `127.0.0.1:${port}`, trustAnchorsFile: TRUST_ANCHORS_FILE, tokenFiles };
 }
+
+/** The piece (tools/devstack/lib/piece.mjs): Sentry (the sidecars' mTLS CA) on SENTRY_PORT. */
+export const piece = definePiece({
+  name: 'sentry',
+  kind: 'server',
+  async detect() {
+    const running = await healthy(settings.sentry.healthzPort);
+    return { installed: fs.existsSync(TRUST_ANCHORS_FILE) || running, running, where: `127.0.0.1:${settings.sentry.port}`, note: 'built with daprd (pieces/dapr-toolchain.mjs)' };
+  },
+  install: async () => (await ensureDaprToolchain()).sentry,
+  /** opts: { toolchain, joinTokensFor } (the toolchain is made ready when not given). */
+  start: async ({ toolchain, ...options } = {}) => startSentry(toolchain ?? (await ensureDaprToolchain()), options),
+  async health() {
+    const port = settings.sentry.healthzPort;
+    return (await healthy(port)) ? answered(`127.0.0.1:${port}/healthz answers 200`) : notHealthy(`no 200 from 127.0.0.1:${port}/healthz`);
+  },
+  stop: async () => findProcess('sentry')?.stop(),
+});

@@ -8,6 +8,9 @@ import { LOCAL, settings } from '../lib/settings.mjs';
 import { startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { httpAnswers } from '../lib/local-files.mjs';
+import { installHint } from '../install-hints.mjs';
+import { findProcess } from '../lib/processes.mjs';
+import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 export const ZIPKIN_VERSION = '3.5.1';
 const ARTIFACT = `io.zipkin:zipkin-server:${ZIPKIN_VERSION}:jar:exec`;
@@ -25,7 +28,7 @@ export async function ensureZipkin() {
   if (fs.existsSync(JAR)) return JAR;
   info(`fetching the Zipkin ${ZIPKIN_VERSION} server jar from Maven Central (first run only)`);
   await run('mvn', ['-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${ARTIFACT}`, `-DoutputDirectory=${JAR_DIR}`], {
-    hint: 'install Maven (apt-get install -y maven) and check that Maven Central is reachable',
+    hint: `${installHint('maven')}; Maven Central must be reachable`,
   });
   if (!fs.existsSync(JAR)) throw new SetupError(`Maven reported success but ${JAR} is missing`);
   return JAR;
@@ -71,3 +74,19 @@ export async function startZipkin() {
   }, { timeoutMs: 60_000, intervalMs: 250, hint });
   return handle;
 }
+
+/** The piece (tools/devstack/lib/piece.mjs): Zipkin on ZIPKIN_PORT. */
+export const piece = definePiece({
+  name: 'zipkin',
+  kind: 'server',
+  async detect() {
+    const running = await answers();
+    return { installed: fs.existsSync(JAR), running, where: running ? zipkinUrl : JAR, version: ZIPKIN_VERSION };
+  },
+  install: ensureZipkin,
+  start: startZipkin,
+  async health() {
+    return (await answers()) ? healthy(`${zipkinUrl}/health answers`) : notHealthy(`nothing answers at ${zipkinUrl}/health`);
+  },
+  stop: async () => findProcess('zipkin')?.stop(),
+});
