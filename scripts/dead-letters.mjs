@@ -55,7 +55,9 @@ async function readDeadLetters(kafka) {
             let event;
             try {
               event = JSON.parse(message.value?.toString('utf8') ?? '');
-            } catch {
+            } catch (error) {
+              // Not JSON: the letter is shown as it came.
+              if (!(error instanceof SyntaxError)) throw error;
               event = undefined;
             }
             letters.push({

@@ -16,6 +16,7 @@ import { LOCAL, ROOT, settings } from '../tools/devstack/lib/settings.mjs';
 import { exitWithError, info, run, SetupError, step } from '../tools/devstack/lib/step.mjs';
 import { findProcess, stopAll, stopOrphans } from '../tools/devstack/lib/processes.mjs';
 import { installHint } from '../tools/devstack/install-hints.mjs';
+import { reportAndGoOn } from '../tools/devstack/lib/errors.mjs';
 
 const MIN_NODE = [20, 10];
 
@@ -179,8 +180,9 @@ async function jest(project, env, extraArgs = []) {
       [path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--ci', '--forceExit', '--selectProjects', project, '--json', '--outputFile', report, ...extraArgs],
       { cwd: ROOT, env, inherit: true },
     );
-  } catch {
-    /* failures are counted from the report below */
+  } catch (error) {
+    // Failures are counted from the report below; a Jest that could not run at all leaves none.
+    if (!(error instanceof SetupError)) throw error;
   }
   if (!fs.existsSync(report)) return { passed: 0, failed: 1, skipped: 0, note: `${project}: Jest did not finish` };
   const result = JSON.parse(fs.readFileSync(report, 'utf8'));
@@ -439,7 +441,7 @@ const COMMANDS = { start: commandStart, test: commandTest, infra: commandInfra, 
 
 /** While the cluster suite runs: how to stop the local cluster when npm test is interrupted or crashes. */
 let clusterCleanup = null;
-const stopEverything = () => Promise.resolve(clusterCleanup?.().catch(() => {})).then(() => stopAll());
+const stopEverything = () => Promise.resolve(clusterCleanup?.().catch(reportAndGoOn('stopping the local cluster'))).then(() => stopAll());
 
 async function main() {
   const name = process.argv[2] ?? 'start';

@@ -64,8 +64,10 @@ async function hasImage(name) {
   try {
     await buildah(['inspect', '--type', 'image', name]);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // buildah ran and knows no such image (it exits non-zero); anything else is a real failure.
+    if (error instanceof SetupError && /exited with/.test(error.message)) return false;
+    throw error;
   }
 }
 

@@ -95,8 +95,8 @@ export async function ensureDebianPackages() {
       missing.join(' ');
     try {
       await run('apt-get', ['--version']);
-    } catch {
-      throw new SetupError('apt-get is not available on this machine', { hint });
+    } catch (error) {
+      throw new SetupError(`apt-get is not available on this machine (${error.message})`, { hint });
     }
     await run('apt-get', ['update', '-qq'], { hint });
     // policy-rc.d: Debian's containerd and etcd packages would start their

@@ -21,6 +21,7 @@ import { LOCAL_REGISTRY, localImage } from './config.mjs';
 import { chartAppVersion, ensureDaprdImage } from './app-images.mjs';
 import { importImage, packImage } from './images.mjs';
 import { kubectl } from './node.mjs';
+import { reportAndGoOn } from '../lib/errors.mjs';
 
 const CONTROL_PLANE = ['operator', 'injector', 'sentry'];
 const DAPR_BIN = path.join(BIN, 'dapr');
@@ -157,14 +158,14 @@ spec:
     await waitFor('caller → echo through the sidecars', async () => {
       answer = (await kubectl(['-n', SMOKE_NAMESPACE, 'exec', 'deploy/caller', '-c', 'app', '--', 'node', '-e', call])).trim();
       return answer === '200 echo /hello';
-    }, { timeoutMs: 90_000, intervalMs: 2_000 }).catch(() => {
-      throw new SetupError(`caller → echo through the sidecars answered "${answer}", expected "200 echo /hello"`, { hint });
+    }, { timeoutMs: 90_000, intervalMs: 2_000 }).catch((error) => {
+      throw new SetupError(`caller → echo through the sidecars answered "${answer}", expected "200 echo /hello" (${error.message})`, { hint });
     });
     const identity = (await kubectl(['-n', SMOKE_NAMESPACE, 'logs', 'deploy/echo', '-c', 'daprd'])).split('\n').find((line) => /workload identity expiry watcher/.test(line));
     if (!identity) throw new SetupError("echo's sidecar never logged its workload certificate from Sentry", { hint });
     info(`caller → echo: ${answer}; echo's sidecar: ${/msg="([^"]+)"/.exec(identity)?.[1]}`);
   } finally {
-    await kubectl(['delete', 'namespace', SMOKE_NAMESPACE, '--wait=false', '--ignore-not-found']).catch(() => {});
+    await kubectl(['delete', 'namespace', SMOKE_NAMESPACE, '--wait=false', '--ignore-not-found']).catch(reportAndGoOn(`deleting the namespace ${SMOKE_NAMESPACE}`));
   }
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { BIN, K8S_DIR } from './build.mjs';
 import { NODE_DIR, network } from './layout.mjs';
 import { comm, hostStateBeforeUp, inNodeCgroup, nodeCgroups, readHostSysctls, recordedNamespaces } from './node.mjs';
+import { isExitedProcess, isMissing } from '../lib/errors.mjs';
 
 /** Returns [{ what, found: [...] }] for every kind of leftover; `found` is empty when clean. */
 export function findLeftovers() {
@@ -35,8 +36,8 @@ function nodeProcesses() {
       const inSandbox = namespaces && [fs.readlinkSync(`/proc/${entry}/ns/net`), fs.readlinkSync(`/proc/${entry}/ns/mnt`)]
         .some((ns) => ns === namespaces.net || ns === namespaces.mnt);
       if (ours || inSandbox || inNodeCgroup(entry)) found.push(`${entry} ${comm(entry)}: ${cmdline.slice(0, 120)}`);
-    } catch {
-      /* exited meanwhile */
+    } catch (error) {
+      if (!isExitedProcess(error)) throw error;
     }
   }
   return found;
@@ -71,8 +72,9 @@ function hostLinks() {
 function cniNamespaces() {
   try {
     return fs.readdirSync('/run/netns').filter((name) => name.startsWith('cni-')).map((name) => `/run/netns/${name}`);
-  } catch {
-    return [];
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
   }
 }
 

@@ -25,6 +25,7 @@ import { BIN, K8S_PINS } from './build.mjs';
 import { ensurePki, localImage, writeConfiguration } from './config.mjs';
 import { importImage, packImage } from './images.mjs';
 import { HOST_SYSCTLS, network, paths } from './layout.mjs';
+import { isExitedProcess, isGone, isMissing, reportAndGoOn } from '../lib/errors.mjs';
 
 const PIDS = path.join(paths.run, 'pids.json');
 const NAMESPACES = path.join(paths.run, 'namespaces.json');
@@ -36,8 +37,9 @@ const DAEMONS = ['etcd', 'containerd', 'kube-apiserver', 'kube-controller-manage
 const readPids = () => {
   try {
     return JSON.parse(fs.readFileSync(PIDS, 'utf8'));
-  } catch {
-    return {};
+  } catch (error) {
+    if (isMissing(error)) return {};
+    throw error;
   }
 };
 const writePids = (pids) => fs.writeFileSync(PIDS, `${JSON.stringify(pids, null, 2)}\n`);
@@ -49,8 +51,9 @@ export function livePid(name) {
   try {
     const cmdline = fs.readFileSync(`/proc/${entry.pid}/cmdline`, 'utf8').split('\0');
     return cmdline.includes(entry.program) || cmdline[0] === entry.program ? entry.pid : null;
-  } catch {
-    return null;
+  } catch (error) {
+    if (isExitedProcess(error)) return null;
+    throw error;
   }
 }
 
@@ -337,13 +340,13 @@ export async function down() {
     await step('Stopping every container (ctr, namespace k8s.io)', async () => {
       const ctr = (args) => run('ctr', ['-a', paths.containerdSocket, '-n', 'k8s.io', ...args]);
       const ids = async (what) => (await ctr([what, 'ls', '-q'])).split('\n').filter(Boolean);
-      for (const id of await ids('tasks')) await ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => {});
+      for (const id of await ids('tasks')) await ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(reportAndGoOn(`ctr tasks kill ${id}`));
       await waitFor('the containers to exit', async () => {
         const listing = await ctr(['tasks', 'ls']);
         return !/RUNNING|PAUSED/.test(listing);
       }, { timeoutMs: 15_000 }).catch((error) => info(error.message));
-      for (const id of await ids('tasks')) await ctr(['tasks', 'delete', '-f', id]).catch(() => {});
-      for (const id of await ids('containers')) await ctr(['containers', 'delete', id]).catch(() => {});
+      for (const id of await ids('tasks')) await ctr(['tasks', 'delete', '-f', id]).catch(reportAndGoOn(`ctr tasks delete ${id}`));
+      for (const id of await ids('containers')) await ctr(['containers', 'delete', id]).catch(reportAndGoOn(`ctr containers delete ${id}`));
     });
   }
   for (const name of [...DAEMONS].reverse()) await stopPid(name);
@@ -355,8 +358,8 @@ export async function down() {
       info(`ending leftover process ${pid} (${comm(pid)})`);
       try {
         process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
+      } catch (error) {
+        if (!isGone(error)) throw error;
       }
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -380,8 +383,8 @@ function processesOfTheNode(sandboxPid) {
     if (!/^\d+$/.test(entry) || Number(entry) === sandboxPid || Number(entry) === process.pid) continue;
     try {
       if (fs.readlinkSync(`/proc/${entry}/ns/mnt`) === mnt || fs.readlinkSync(`/proc/${entry}/ns/net`) === net || inNodeCgroup(entry)) found.push(Number(entry));
-    } catch {
-      /* exited meanwhile */
+    } catch (error) {
+      if (!isExitedProcess(error)) throw error;
     }
   }
   return found;
@@ -394,8 +397,9 @@ export function inNodeCgroup(pid) {
 export function comm(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
+  } catch (error) {
+    if (isExitedProcess(error)) return '?';
+    throw error;
   }
 }
 
@@ -434,8 +438,10 @@ export function readHostSysctls() {
   return Object.fromEntries(HOST_SYSCTLS.map((key) => {
     try {
       return [key, fs.readFileSync(`/proc/sys/${key}`, 'utf8').trim()];
-    } catch {
-      return [key, null];
+    } catch (error) {
+      // A sysctl this kernel does not have (or a network namespace without it).
+      if (isMissing(error)) return [key, null];
+      throw error;
     }
   }));
 }
@@ -443,16 +449,18 @@ export function readHostSysctls() {
 export function hostStateBeforeUp() {
   try {
     return JSON.parse(fs.readFileSync(HOST_BEFORE, 'utf8'));
-  } catch {
-    return null;
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
   }
 }
 
 export function recordedNamespaces() {
   try {
     return JSON.parse(fs.readFileSync(NAMESPACES, 'utf8'));
-  } catch {
-    return null;
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
   }
 }
 
@@ -470,8 +478,8 @@ export function nodeMemory() {
       const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
       const name = inNodeCgroup(pid) ? `pod:${comm(pid)}` : comm(pid);
       byName.set(name, (byName.get(name) ?? 0) + rss / 1024);
-    } catch {
-      /* exited meanwhile */
+    } catch (error) {
+      if (!isExitedProcess(error)) throw error;
     }
   }
   const rows = [...byName].sort((a, b) => b[1] - a[1]);

@@ -80,7 +80,10 @@ export async function diagnose(namespace = RELEASE_NAMESPACE) {
   };
   await attempt('pods and jobs', ['-n', namespace, 'get', 'pods,jobs', '-o', 'wide']);
   await attempt('events (latest 40)', ['-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp']);
-  const pods = JSON.parse(await kubectl(['-n', namespace, 'get', 'pods', '-o', 'json']).catch(() => '{"items":[]}')).items;
+  const pods = JSON.parse(await kubectl(['-n', namespace, 'get', 'pods', '-o', 'json']).catch((error) => {
+    out.push(`--- pods: ${error.message.split('\n')[0]}`);
+    return '{"items":[]}';
+  })).items;
   for (const pod of pods) {
     for (const status of pod.status?.containerStatuses ?? []) {
       if (status.ready && !status.restartCount) continue;

@@ -13,6 +13,7 @@ import { httpAnswers, tcpAnswers } from './local-files.mjs';
 import { forgetProcess, startProcess, startSupervised } from './processes.mjs';
 import { NAMESPACE, sidecarMtls, spiffeIdOf } from '../pieces/sentry.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
+import { isNoAnswer } from './errors.mjs';
 
 const require = createRequire(import.meta.url);
 const RUN_FILE = path.join(LOCAL, 'run', 'dapr.yaml');
@@ -236,8 +237,9 @@ async function invocationReachesPaymentService(token) {
     });
     const body = await response.text();
     return response.ok || (response.status === 403 && body.includes(spiffeIdOf('order-service')));
-  } catch {
-    return false;
+  } catch (error) {
+    if (isNoAnswer(error)) return false;
+    throw error;
   }
 }
 

@@ -18,6 +18,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { findProcess, listProcesses } from './processes.mjs';
+import { reportAndGoOn } from './errors.mjs';
 
 const SIGNALS = ['SIGKILL', 'SIGSTOP', 'SIGCONT', 'SIGTERM'];
 
@@ -61,8 +62,8 @@ async function readJson(request) {
   if (!text) return {};
   try {
     return JSON.parse(text);
-  } catch {
-    throw new ControlError(400, 'the body is not JSON');
+  } catch (error) {
+    throw new ControlError(400, `the body is not JSON (${error.message})`);
   }
 }
 
@@ -158,7 +159,7 @@ export async function startControlServer({ restartPostgres, startInstance, smtpP
     url: `http://127.0.0.1:${server.address().port}`,
     token,
     async close() {
-      for (const instance of instances.values()) await instance.stop().catch(() => {});
+      for (const instance of instances.values()) await instance.stop().catch(reportAndGoOn(`stopping the extra instance ${instance.name}`));
       await new Promise((resolve) => server.close(resolve));
     },
   };

@@ -31,3 +31,15 @@ export function isNoAnswer(error) {
   if (NO_ANSWER_CODES.has(error?.code) || NO_ANSWER_CODES.has(error?.cause?.code)) return true;
   return error instanceof TypeError && error.message === 'fetch failed';
 }
+
+/** A process read through /proc that exited meanwhile (or is not ours to read). */
+export const isExitedProcess = (error) => ['ENOENT', 'ESRCH', 'EACCES', 'EPERM'].includes(error?.code);
+
+/**
+ * For teardown: a step that may fail without stopping the rest (a container
+ * already gone, a namespace already deleted) says so in one line and lets the
+ * next step run.
+ */
+export const reportAndGoOn = (what) => (error) => {
+  process.stdout.write(`        ${what}: ${String(error?.message ?? error).split('\n')[0]}\n`);
+};

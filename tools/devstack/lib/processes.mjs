@@ -9,6 +9,7 @@ import path from 'node:path';
 import { LOCAL } from './settings.mjs';
 import { SetupError } from './step.mjs';
 import { SupervisedProcess } from './supervision.mjs';
+import { isExitedProcess, isGone, isMissing, reportAndGoOn } from './errors.mjs';
 
 export const LOG_DIR = path.join(LOCAL, 'logs');
 /**
@@ -47,8 +48,9 @@ function writeProcessFile() {
 export function commandLineOf(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isExitedProcess(error)) return undefined;
+    throw error;
   }
 }
 
@@ -61,16 +63,18 @@ export async function stopOrphans() {
   let recorded;
   try {
     recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8'));
-  } catch {
-    return 0;
+  } catch (error) {
+    // No file: nothing was left behind. A file cut short: what it named cannot be told.
+    if (isMissing(error) || error instanceof SyntaxError) return 0;
+    throw error;
   }
   if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
   const orphans = Object.values(recorded.processes ?? {}).filter(({ pid, command }) => commandLineOf(pid)?.includes(command));
   for (const { pid } of orphans) {
     try {
       process.kill(-pid, 'SIGTERM');
-    } catch {
-      /* already gone */
+    } catch (error) {
+      if (!isGone(error)) throw error;
     }
   }
   const deadline = Date.now() + 15_000;
@@ -108,8 +112,9 @@ export function startProcess(options) {
 function appendToLogFile(logFile, line) {
   try {
     fs.appendFileSync(logFile, line);
-  } catch {
-    /* the log is gone: nothing to add to */
+  } catch (error) {
+    // The log's folder is gone (.local removed while running): nothing to add to.
+    if (!isMissing(error)) throw error;
   }
 }
 
@@ -165,7 +170,9 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
       if (!handle.alive) throw new Error(`${name} is not running`);
       try {
         process.kill(-child.pid, signal);
-      } catch {
+      } catch (error) {
+        // No group of its own any more: the process alone.
+        if (!isGone(error)) throw error;
         process.kill(child.pid, signal);
       }
     },
@@ -177,8 +184,9 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
     tail(lines = 20) {
       try {
         return fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
-      } catch {
-        return '';
+      } catch (error) {
+        if (isMissing(error)) return '';
+        throw error;
       }
     },
     /**
@@ -203,14 +211,16 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
       process.kill(-child.pid, stopSignal);
       // A process a test froze (SIGSTOP) acts on the signal only once it runs again.
       process.kill(-child.pid, 'SIGCONT');
-    } catch {
-      return;
+    } catch (error) {
+      if (isGone(error)) return;
+      throw error;
     }
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
+      } catch (error) {
+        // In a timer: a throw would take the launcher down; an exit meanwhile is expected.
+        if (!isGone(error)) reportAndGoOn(`SIGKILL to ${name}`)(error);
       }
     }, stopTimeoutMs);
     await exited;

@@ -417,8 +417,10 @@ export async function goTests() {
     let event;
     try {
       event = JSON.parse(line);
-    } catch {
-      continue;
+    } catch (error) {
+      // go test -json mixes in lines of the build's own output that start with "{": not events.
+      if (error instanceof SyntaxError) continue;
+      throw error;
     }
     if (!event.Test) continue;
     if (event.Action === 'run') sawTest = true;

@@ -23,6 +23,7 @@ import { LOCAL } from '../lib/settings.mjs';
 import { run, SetupError } from '../lib/step.mjs';
 import { installHint } from '../install-hints.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
+import { isMissing } from '../lib/errors.mjs';
 
 export const DEV_ISSUER_FILE = path.join(LOCAL, 'run', 'dev-issuer.json');
 /** The audience order-service accepts locally: the order API. */
@@ -43,8 +44,8 @@ function publicOrigin(publicUrl) {
   let url;
   try {
     url = new URL(publicUrl);
-  } catch {
-    throw new SetupError(`the development issuer's public URL "${publicUrl}" is not a URL`);
+  } catch (error) {
+    throw new SetupError(`the development issuer's public URL "${publicUrl}" is not a URL (${error.message})`);
   }
   if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
     throw new SetupError(`the development issuer's public URL "${publicUrl}" must be https://host[:port], nothing more`, {
@@ -165,8 +166,9 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
 export function readDevIssuer(file = DEV_ISSUER_FILE) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   }
 }
 

@@ -218,8 +218,9 @@ async function findPython() {
     try {
       await run(candidate, ['-m', 'pip', '--version']);
       return candidate;
-    } catch {
-      /* try the next one */
+    } catch (error) {
+      // Not there, or without pip: the next one may do.
+      if (!(error instanceof SetupError)) throw error;
     }
   }
   throw new SetupError('no Python 3 with pip found (`python3 -m pip --version` failed); it installs the Kubernetes JSON schemas', {

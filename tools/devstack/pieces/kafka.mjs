@@ -21,6 +21,7 @@ import { tcpAnswers } from '../lib/local-files.mjs';
 import { installHint } from '../install-hints.mjs';
 import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
+import { isMissing, reportAndGoOn } from '../lib/errors.mjs';
 
 const POM = path.join(ROOT, 'tools/devstack/pieces/kafka/pom.xml');
 const LOG4J_CONFIG = path.join(ROOT, 'tools/devstack/pieces/kafka/log4j2.properties');
@@ -91,8 +92,8 @@ export async function ensureKafka() {
       info(`Kafka ${version} jars already in ${path.relative(ROOT, libs)}`);
       return libs;
     }
-  } catch {
-    /* not there yet */
+  } catch (error) {
+    if (!isMissing(error)) throw error;
   }
   await checkMaven();
   info(`fetching Apache Kafka ${version} jars from Maven Central (first run only)`);
@@ -178,7 +179,7 @@ async function describeCluster({ timeoutMs = 3000 } = {}) {
       timeout,
     ]);
   } finally {
-    await admin.disconnect().catch(() => {});
+    await admin.disconnect().catch(reportAndGoOn('disconnecting the Kafka admin client'));
   }
 }
 
@@ -197,8 +198,9 @@ export async function loadKafkajs() {
 function ourClusterId() {
   try {
     return fs.readFileSync(path.join(dataDir(), 'meta.properties'), 'utf8').match(/^cluster\.id=(.+)$/m)?.[1].trim();
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   }
 }
 
@@ -333,7 +335,7 @@ export async function createTopics() {
       hint: `is the broker on ${brokers[0]} running? See .local/logs/kafka.log`,
     });
   } finally {
-    await admin.disconnect().catch(() => {});
+    await admin.disconnect().catch(reportAndGoOn('disconnecting the Kafka admin client'));
   }
   return TOPICS.map((t) => t.topic);
 }

@@ -10,6 +10,7 @@ import { info, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
 import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
+import { isNoAnswer } from '../lib/errors.mjs';
 
 /** Base URL of MailDev's web UI and REST API (`/api/email`, ...). */
 export const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
@@ -22,8 +23,10 @@ async function apiAnswers() {
     const response = await fetch(`${mailDevUrl}/api/email`, { signal: AbortSignal.timeout(2000) });
     if (response.status !== 200) return false;
     return Array.isArray(await response.json());
-  } catch {
-    return false;
+  } catch (error) {
+    // Nothing there, or something that does not answer with JSON: not a MailDev.
+    if (isNoAnswer(error) || error instanceof SyntaxError) return false;
+    throw error;
   }
 }
 
@@ -68,8 +71,9 @@ export async function startMailDev({ user, password } = {}) {
     try {
       const config = await (await fetch(`${mailDevUrl}/api/config`, { signal: AbortSignal.timeout(2000) })).json();
       if (config?.isOutgoingEnabled) info(`warning: that MailDev relays mail onward (to ${config.outgoingHost})`);
-    } catch {
-      /* older MailDev without /api/config */
+    } catch (error) {
+      // An older MailDev has no /api/config.
+      info(`that MailDev does not say whether it relays mail onward (/api/config: ${error.message})`);
     }
     return null;
   }

@@ -23,6 +23,7 @@ import { info, run, SetupError, step, waitFor } from '../lib/step.mjs';
 import { findOnPath, tcpAnswers } from '../lib/local-files.mjs';
 import { installHint } from '../install-hints.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
+import { isExitedProcess, isMissing } from '../lib/errors.mjs';
 
 const PG_LIB = '/usr/lib/postgresql';
 /** Superuser of the project-local cluster (initdb --username); reachable over the local socket only. */
@@ -91,8 +92,9 @@ function installedServerVersions() {
   let entries;
   try {
     entries = fs.readdirSync(PG_LIB);
-  } catch {
-    return [];
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
   }
   return entries
     .filter((v) => /^\d+(\.\d+)?$/.test(v))
@@ -105,8 +107,9 @@ function findPsql() {
   let entries = [];
   try {
     entries = fs.readdirSync(PG_LIB).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  } catch {
-    /* no versioned clients */
+  } catch (error) {
+    // No versioned clients: PATH may have one.
+    if (!isMissing(error)) throw error;
   }
   for (const v of entries) {
     const candidate = path.join(PG_LIB, v, 'bin', 'psql');
@@ -233,8 +236,8 @@ function clusterLayout() {
   let linked = false;
   try {
     linked = fs.lstatSync(path.join(home, 'data')).isSymbolicLink();
-  } catch {
-    /* not there yet */
+  } catch (error) {
+    if (!isMissing(error)) throw error;
   }
   let unreachable = false;
   if (isRoot() && !linked && !socketTooLong) {
@@ -266,8 +269,10 @@ function runningPostmaster(dataDir) {
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     if (!cmdline.includes('postgres')) return null; // stale file, PID reused
     return { pid, port: Number(lines[3]), socketDir: lines[4] };
-  } catch {
-    return null;
+  } catch (error) {
+    // No postmaster.pid (not running), or its PID has exited (a stale file).
+    if (isExitedProcess(error)) return null;
+    throw error;
   }
 }
 
@@ -289,8 +294,8 @@ function prepareClusterDirs(L) {
     let linkExists = false;
     try {
       linkExists = fs.lstatSync(link).isSymbolicLink();
-    } catch {
-      /* missing */
+    } catch (error) {
+      if (!isMissing(error)) throw error;
     }
     if (!linkExists && fs.existsSync(L.base) && !runningPostmaster(L.data)) {
       // .local/postgres was deleted ("reset"): forget the data it pointed to as well.
@@ -299,11 +304,7 @@ function prepareClusterDirs(L) {
     }
     fs.mkdirSync(L.base, { recursive: true, mode: 0o700 });
     if (!linkExists) {
-      try {
-        fs.rmSync(link, { recursive: true, force: true });
-      } catch {
-        /* nothing there */
-      }
+      fs.rmSync(link, { recursive: true, force: true });
       fs.symlinkSync(L.data, link);
     }
     fs.writeFileSync(
@@ -340,8 +341,10 @@ function binDirFor(L, newest) {
   let dataVersion;
   try {
     dataVersion = fs.readFileSync(path.join(L.data, 'PG_VERSION'), 'utf8').trim();
-  } catch {
-    return newest;
+  } catch (error) {
+    // No cluster yet: initdb makes one with the newest server.
+    if (isMissing(error)) return newest;
+    throw error;
   }
   if (dataVersion === newest.version) return newest;
   const binDir = path.join(PG_LIB, dataVersion, 'bin');

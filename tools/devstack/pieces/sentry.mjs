@@ -30,6 +30,7 @@ import { info, SetupError, waitFor } from '../lib/step.mjs';
 import { findProcess } from '../lib/processes.mjs';
 import { ensureDaprToolchain } from './dapr-toolchain.mjs';
 import { definePiece, healthy as answered, notHealthy } from '../lib/piece.mjs';
+import { isMissing, isNoAnswer } from '../lib/errors.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -76,7 +77,8 @@ export function sidecarMtls(appId) {
   let trustAnchors;
   try {
     trustAnchors = fs.readFileSync(TRUST_ANCHORS_FILE, 'utf8');
-  } catch {
+  } catch (error) {
+    if (!isMissing(error)) throw error;
     throw new SetupError(`no Sentry root certificate at ${path.relative(ROOT, TRUST_ANCHORS_FILE)}: the sidecars need Sentry for mTLS`, {
       hint: 'start Sentry first (npm start and npm test do, see tools/devstack/pieces/sentry.mjs)',
     });
@@ -93,7 +95,9 @@ function retireExpiringCredentials() {
     let expires;
     try {
       expires = new Date(new crypto.X509Certificate(fs.readFileSync(file)).validTo);
-    } catch {
+    } catch (error) {
+      // Unreadable as a certificate: as good as expired, Sentry makes a new one.
+      info(`the local Sentry CA (${name}) cannot be read (${error.message})`);
       expires = new Date(0);
     }
     if (expires.getTime() - Date.now() < RENEW_BEFORE_MS) {
@@ -145,8 +149,9 @@ async function healthy(port) {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
     await response.arrayBuffer();
     return response.status === 200;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isNoAnswer(error)) return false;
+    throw error;
   }
 }
 

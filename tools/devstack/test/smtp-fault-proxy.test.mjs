@@ -172,7 +172,7 @@ describe('the SMTP fault proxy', () => {
     assert.equal(proxy.status().endOfDataHeld, 2);
     assert.equal(server.received.filter((line) => line === '.').length, 0, 'no "." reached the server while held');
     dying.destroy();
-    dyingReply.catch(() => {});
+    dyingReply.catch((error) => assert.ok(error instanceof Error, 'the dying client\'s reply fails'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     proxy.setMode({ mode: 'delay', delayMs: 50, endOfData: false });
     assert.match(await livingReply, /^250 2\.0\.0/);
