@@ -87,6 +87,13 @@ export function databaseUrl(service, { test = false, cluster = false } = {}) {
 // ---------------------------------------------------------------------------------------
 // Finding (or installing) PostgreSQL
 
+/**
+ * The PostgreSQL major the project runs on: Debian 12's postgresql, which npm start
+ * installs when none is there. The Docker alternative (tools/devstack/docker-compose.yaml)
+ * runs the same major; test/docker-compose.test.mjs keeps them together.
+ */
+export const POSTGRES_MAJOR = '15';
+
 /** Server versions under /usr/lib/postgresql with initdb and postgres, newest first. */
 function installedServerVersions() {
   let entries;
