@@ -1,5 +1,5 @@
-// No error is swallowed silently in the dev platform (tools/devstack) or its entry
-// points (scripts/). A permitted catch names its error and does something with it:
+// No error is swallowed silently in the dev platform (tools/devstack), its entry
+// points (scripts/) or the bench (tools/bench), which runs on it. A permitted catch names its error and does something with it:
 //
 //   catch (error) { if (isMissing(error)) return {}; throw error; }     narrows: expected case, else rethrow
 //   catch (error) { info(`could not remove ${dir}: ${error.message}`); } reports it
@@ -30,6 +30,7 @@ function sources() {
   };
   walk(DEVSTACK);
   walk(path.join(ROOT, 'scripts'));
+  walk(path.join(ROOT, 'tools', 'bench'));
   return found;
 }
 
@@ -84,7 +85,7 @@ describe('catches in the dev platform', () => {
     assert.equal(silentCatches('p.catch((error) => info(error.message)); p.catch(reject);').length, 0);
   });
 
-  it('no module of tools/devstack or scripts/ swallows an error', () => {
+  it('no module of tools/devstack, scripts/ or tools/bench swallows an error', () => {
     const offenders = [];
     for (const file of sources()) {
       for (const [line, what] of silentCatches(fs.readFileSync(file, 'utf8'))) offenders.push(`${path.relative(ROOT, file)}:${line}: ${what}`);
