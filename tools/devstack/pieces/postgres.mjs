@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startProcess } from '../lib/processes.mjs';
+import { findProcess, startProcess } from '../lib/processes.mjs';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, run, SetupError, step, waitFor } from '../lib/step.mjs';
 import { findOnPath, tcpAnswers } from '../lib/local-files.mjs';

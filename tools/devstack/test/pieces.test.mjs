@@ -80,6 +80,14 @@ describe('the pieces of the dev platform', () => {
     assert.equal(after.healthy, false, after.detail);
   });
 
+  it('stop() of a piece this process did not start resolves and starts nothing', async () => {
+    for (const piece of PIECES) {
+      if (piece.name === 'dev-issuer') continue; // stopped for real in the test above
+      await within(5_000, piece.stop(), `${piece.name}.stop()`);
+      if (piece.kind === 'server' && piece.name !== 'postgres') assert.equal((await piece.health()).healthy, false, piece.name);
+    }
+  });
+
   it('a tool piece answers health() with a boolean healthy and says what ran', async () => {
     for (const piece of PIECES.filter((p) => p.kind === 'tool')) {
       const answer = await within(30_000, piece.health(), `${piece.name}.health()`);
