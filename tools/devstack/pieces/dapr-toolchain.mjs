@@ -446,7 +446,7 @@ export const piece = definePiece({
   async detect() {
     const system = process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1';
     const daprd = system ? path.join(os.homedir(), '.dapr', 'bin', 'daprd') : DAPRD;
-    return { installed: isExecutable(daprd), running: false, where: daprd, version: DAPR_PINS.dapr, note: system ? 'ORDERFLOW_USE_SYSTEM_DAPR=1' : 'built from dapr/daprd' };
+    return { installed: isExecutable(daprd), running: false, where: system ? daprd : path.relative(ROOT, daprd), version: DAPR_PINS.dapr, note: system ? 'ORDERFLOW_USE_SYSTEM_DAPR=1' : 'built from dapr/daprd' };
   },
   install: ensureDaprToolchain,
   start: ensureDaprToolchain,

@@ -603,7 +603,7 @@ export const piece = definePiece({
     return {
       installed: versions.length > 0,
       running: Boolean(cluster.running) || (await tcpAnswers(port)),
-      where: cluster.running ? `${cluster.dataDir} (PID ${cluster.running.pid}, port ${cluster.running.port})` : cluster.dataDir,
+      where: `${path.relative(ROOT, cluster.dataDir)}${cluster.running ? ` (PID ${cluster.running.pid}, port ${cluster.running.port})` : ''}`,
       version: versions[0],
       ...(!cluster.running && (await tcpAnswers(port)) && { note: `port ${port} is taken by a server that is not the project cluster` }),
     };

@@ -4,7 +4,7 @@
 // show an order's whole trace.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCAL, settings } from '../lib/settings.mjs';
+import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { httpAnswers } from '../lib/local-files.mjs';
@@ -81,7 +81,7 @@ export const piece = definePiece({
   kind: 'server',
   async detect() {
     const running = await answers();
-    return { installed: fs.existsSync(JAR), running, where: running ? zipkinUrl : JAR, version: ZIPKIN_VERSION };
+    return { installed: fs.existsSync(JAR), running, where: running ? zipkinUrl : path.relative(ROOT, JAR), version: ZIPKIN_VERSION };
   },
   install: ensureZipkin,
   start: startZipkin,
