@@ -1,7 +1,7 @@
 // Three suites: `services` (unit tests and each service's HTTP tests on a real
 // PostgreSQL), `chart` (the Helm chart rendered and validated offline) and
 // `e2e` (the whole system: real sidecars, Kafka, MailDev, Zipkin).
-// `npm test` (scripts/orderflow.mjs) starts what each needs and runs both.
+// `npm test` (scripts/orderflow.mjs, tools/devstack/) starts what each needs and runs both.
 const shared = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],

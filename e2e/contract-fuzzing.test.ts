@@ -14,7 +14,7 @@ import { customerToken } from './support/tokens';
 
 const run = promisify(execFile);
 const SCHEMATHESIS = process.env.ORDERFLOW_SCHEMATHESIS ?? path.resolve(__dirname, '../.local/python/bin/st');
-const CONFIG = path.resolve(__dirname, '../scripts/python/schemathesis.toml');
+const CONFIG = path.resolve(__dirname, '../tools/devstack/pieces/python/schemathesis.toml');
 const EXAMPLES = process.env.ORDERFLOW_FUZZ_EXAMPLES ?? '25';
 
 jest.setTimeout(240_000);

@@ -1,5 +1,5 @@
 // Customers on the running system: real tokens of this run's development
-// issuer (scripts/lib/dev-issuer.mjs), checked by order-service against the
+// issuer (tools/devstack/pieces/dev-issuer.mjs), checked by order-service against the
 // issuer's JWKS, both ways a customer reaches it: through order-service's
 // sidecar (Dapr service invocation, the app channel) and through its public
 // listener (what an Ingress reaches). The trusted-service role is proven by

@@ -5,7 +5,7 @@
 // answer, and nobody stepping in (no dead-letter replay, no operator command).
 // Each records how long recovery took in .local/test-results/drills.json.
 //
-// The faults go through the launcher's control channel (scripts/lib/control.mjs):
+// The faults go through the launcher's control channel (tools/devstack/lib/control.mjs):
 // a process frozen, killed (the launcher's supervisor restarts it, as Kubernetes
 // would), PostgreSQL restarted, a second instance of every service, and an SMTP
 // proxy in front of MailDev that delays replies or refuses logins.

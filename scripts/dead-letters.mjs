@@ -12,8 +12,8 @@
 // (unique by event id and payment id), so an event that was in fact handled is
 // acknowledged without a second e-mail. Speaks to Kafka directly (kafkajs): this
 // is operations tooling, not a service.
-import { brokers, loadKafkajs } from './lib/kafka.mjs';
-import { exitWithError, SetupError } from './lib/step.mjs';
+import { brokers, loadKafkajs } from '../tools/devstack/pieces/kafka.mjs';
+import { exitWithError, SetupError } from '../tools/devstack/lib/step.mjs';
 
 const DEAD_LETTER_TOPIC = 'payment-topic-dlq';
 const SOURCE_TOPIC = 'payment-topic';
@@ -55,7 +55,9 @@ async function readDeadLetters(kafka) {
             let event;
             try {
               event = JSON.parse(message.value?.toString('utf8') ?? '');
-            } catch {
+            } catch (error) {
+              // Not JSON: the letter is shown as it came.
+              if (!(error instanceof SyntaxError)) throw error;
               event = undefined;
             }
             letters.push({

@@ -6,9 +6,9 @@
 // orderflow that `npm start` (or `npm test`) is running; prints the client's
 // result line and exits with its exit code.
 import path from 'node:path';
-import { ROOT, settings } from './lib/settings.mjs';
-import { runExampleClient } from './lib/example-client.mjs';
-import { ensurePythonSdk } from './lib/python.mjs';
+import { ROOT, settings } from '../tools/devstack/lib/settings.mjs';
+import { runExampleClient } from '../tools/devstack/lib/example-client.mjs';
+import { ensurePythonSdk } from '../tools/devstack/pieces/python.mjs';
 
 const { appPort: _none, ...ports } = settings.pythonClient;
 runExampleClient(

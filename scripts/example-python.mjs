@@ -4,8 +4,8 @@
 // orderflow that `npm start` (or `npm test`) is running; prints the client's
 // result line and exits with its exit code.
 import path from 'node:path';
-import { ROOT, settings } from './lib/settings.mjs';
-import { runExampleClient } from './lib/example-client.mjs';
+import { ROOT, settings } from '../tools/devstack/lib/settings.mjs';
+import { runExampleClient } from '../tools/devstack/lib/example-client.mjs';
 
 runExampleClient({
   appID: 'python-client',

@@ -5,9 +5,9 @@
 // client's result line and exits with its exit code.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, settings } from './lib/settings.mjs';
-import { runExampleClient } from './lib/example-client.mjs';
-import { SetupError } from './lib/step.mjs';
+import { ROOT, settings } from '../tools/devstack/lib/settings.mjs';
+import { runExampleClient } from '../tools/devstack/lib/example-client.mjs';
+import { SetupError } from '../tools/devstack/lib/step.mjs';
 
 const appDirPath = path.join(ROOT, 'examples', 'typescript');
 runExampleClient(

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { ROOT } from './lib/settings.mjs';
+import { ROOT } from '../tools/devstack/lib/settings.mjs';
 
 const require = createRequire(import.meta.url);
 const { z } = require('zod');

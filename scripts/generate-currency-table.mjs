@@ -9,7 +9,7 @@
 // packages/contracts/test/currency.test.ts checks the file is what this writes (--check).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './lib/settings.mjs';
+import { ROOT } from '../tools/devstack/lib/settings.mjs';
 
 const SOURCE = 'packages/contracts/iso-4217/list-one.xml';
 const TARGET = 'packages/contracts/src/iso-4217.ts';

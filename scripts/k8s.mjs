@@ -16,20 +16,20 @@
 //   npm run k8s -- kubectl ARGS...   kubectl against the node (inside its network namespace)
 //   npm run k8s -- helm ARGS...      helm likewise
 import { spawnSync } from 'node:child_process';
-import { exitWithError, info, SetupError, step } from './lib/step.mjs';
+import { exitWithError, info, SetupError, step } from '../tools/devstack/lib/step.mjs';
 
 async function build() {
-  const { ensureClusterBinaries, ensureDebianPackages } = await import('./lib/k8s/build.mjs');
+  const { ensureClusterBinaries, ensureDebianPackages } = await import('../tools/devstack/k8s/build.mjs');
   await ensureDebianPackages();
   return ensureClusterBinaries();
 }
 
 async function requireRoot() {
-  (await import('./lib/k8s/cluster-stack.mjs')).requireRoot();
+  (await import('../tools/devstack/k8s/cluster-stack.mjs')).requireRoot();
 }
 
 async function requireRunningNode(command) {
-  const { livePid } = await import('./lib/k8s/node.mjs');
+  const { livePid } = await import('../tools/devstack/k8s/node.mjs');
   if (!livePid('containerd') || !livePid('kube-apiserver')) {
     throw new SetupError(`\`${command}\` needs the node running (it imports into the node's containerd)`, {
       hint: 'start it with `npm run k8s -- up`, then run this again',
@@ -38,7 +38,7 @@ async function requireRunningNode(command) {
 }
 
 async function checkLeftovers() {
-  const { findLeftovers } = await import('./lib/k8s/leftovers.mjs');
+  const { findLeftovers } = await import('../tools/devstack/k8s/leftovers.mjs');
   const leftovers = findLeftovers();
   for (const { what, found } of leftovers) {
     info(`${found.length === 0 ? 'none' : `${found.length} LEFT`}: ${what}`);
@@ -49,9 +49,9 @@ async function checkLeftovers() {
 
 /** Runs a tool inside the node's network namespace with the admin kubeconfig, its output on this terminal. */
 async function passThrough(tool, args) {
-  const { inSandboxArgv, kubectlArgv } = await import('./lib/k8s/node.mjs');
-  const { helmArgv, helmHome } = await import('./lib/k8s/dapr.mjs');
-  const argv = tool === 'helm' ? await helmArgv((await import('./lib/helm.mjs')).HELM) : kubectlArgv();
+  const { inSandboxArgv, kubectlArgv } = await import('../tools/devstack/k8s/node.mjs');
+  const { helmArgv, helmHome } = await import('../tools/devstack/k8s/dapr.mjs');
+  const argv = tool === 'helm' ? await helmArgv((await import('../tools/devstack/pieces/helm.mjs')).HELM) : kubectlArgv();
   const [nsenter, ...rest] = inSandboxArgv([...argv, ...args], { mounts: false });
   const result = spawnSync(nsenter, rest, { stdio: 'inherit', env: { ...process.env, ...helmHome() } });
   process.exitCode = result.status ?? 1;
@@ -62,13 +62,13 @@ const commands = {
   async up() {
     await requireRoot();
     await build();
-    const { up } = await import('./lib/k8s/node.mjs');
+    const { up } = await import('../tools/devstack/k8s/node.mjs');
     await up();
     info('kubectl: npm run k8s -- kubectl get pods -A      stop: npm run k8s -- down');
   },
   async down() {
     await requireRoot();
-    const { down } = await import('./lib/k8s/node.mjs');
+    const { down } = await import('../tools/devstack/k8s/node.mjs');
     await step('Stopping the node', () => down());
     const left = await step('Checking that nothing is left behind', () => checkLeftovers());
     if (left.length > 0) {
@@ -78,7 +78,7 @@ const commands = {
     }
   },
   async status() {
-    const { daemonStatus, kubectl, nodeMemory } = await import('./lib/k8s/node.mjs');
+    const { daemonStatus, kubectl, nodeMemory } = await import('../tools/devstack/k8s/node.mjs');
     const daemons = daemonStatus();
     for (const { name, pid } of daemons) info(`${name.padEnd(24)} ${pid ? `running (pid ${pid})` : 'stopped'}`);
     if (daemons.some(({ pid }) => pid)) {
@@ -96,26 +96,26 @@ const commands = {
   async images() {
     await requireRoot();
     await requireRunningNode('images');
-    const { ensureDebianPackages } = await import('./lib/k8s/build.mjs');
+    const { ensureDebianPackages } = await import('../tools/devstack/k8s/build.mjs');
     await ensureDebianPackages();
-    const { ensureAppImages } = await import('./lib/k8s/app-images.mjs');
+    const { ensureAppImages } = await import('../tools/devstack/k8s/app-images.mjs');
     await ensureAppImages();
   },
   async dapr() {
     await requireRoot();
     await requireRunningNode('dapr');
-    const { ensureHelm } = await import('./lib/helm.mjs');
-    const { installDapr } = await import('./lib/k8s/dapr.mjs');
+    const { ensureHelm } = await import('../tools/devstack/pieces/helm.mjs');
+    const { installDapr } = await import('../tools/devstack/k8s/dapr.mjs');
     await installDapr({ helm: await ensureHelm() });
   },
   async start() {
     await requireRoot();
-    const { ensureHelm } = await import('./lib/helm.mjs');
+    const { ensureHelm } = await import('../tools/devstack/pieces/helm.mjs');
     const helm = await ensureHelm();
-    const { ensureClusterWithDapr, startOrderflowOnCluster } = await import('./lib/k8s/cluster-stack.mjs');
+    const { ensureClusterWithDapr, startOrderflowOnCluster } = await import('../tools/devstack/k8s/cluster-stack.mjs');
     await ensureClusterWithDapr({ helm });
-    const postgres = await import('./lib/postgres.mjs');
-    const { stopAll } = await import('./lib/processes.mjs');
+    const postgres = await import('../tools/devstack/pieces/postgres.mjs');
+    const { stopAll } = await import('../tools/devstack/lib/processes.mjs');
     const stopping = () => stopAll().then(() => process.exit(130));
     process.once('SIGINT', stopping);
     process.once('SIGTERM', stopping);
@@ -123,7 +123,7 @@ const commands = {
     await step('Starting PostgreSQL', () => postgres.startPostgres());
     await step('Service databases and roles', () => postgres.ensureDatabases());
     const { publicUrl } = await startOrderflowOnCluster({ helm, postgres });
-    const { settings } = await import('./lib/settings.mjs');
+    const { settings } = await import('../tools/devstack/lib/settings.mjs');
     process.stdout.write(`
 orderflow runs on the local cluster (namespace orderflow). Ctrl-C stops PostgreSQL, Kafka,
 MailDev and the issuer on this machine; the node keeps running until \`npm run k8s -- down\`.
@@ -141,7 +141,7 @@ MailDev and the issuer on this machine; the node keeps running until \`npm run k
     await new Promise(() => {});
   },
   async diagnose(namespace) {
-    const { diagnose } = await import('./lib/k8s/orderflow-release.mjs');
+    const { diagnose } = await import('../tools/devstack/k8s/orderflow-release.mjs');
     process.stdout.write(`${await diagnose(namespace)}\n`);
   },
   kubectl: (...args) => passThrough('kubectl', args),

@@ -13,8 +13,8 @@
 // this: those e-mails are retried by themselves.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LOCAL, settings } from './lib/settings.mjs';
-import { exitWithError, SetupError } from './lib/step.mjs';
+import { LOCAL, settings } from '../tools/devstack/lib/settings.mjs';
+import { exitWithError, SetupError } from '../tools/devstack/lib/step.mjs';
 
 const SERVICE = 'notification-service';
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // npm run -s token -- <customer-id> [--expires-in <seconds>]
-// Prints a bearer token of the development issuer (scripts/lib/dev-issuer.mjs)
+// Prints a bearer token of the development issuer (tools/devstack/pieces/dev-issuer.mjs)
 // for one customer, valid 1 h by default, for the orderflow that `npm start` is
 // running now: TOKEN=$(npm run -s token -- c-1)
-import { fetchDevIssuerJwks, readDevIssuer, signDevToken } from './lib/dev-issuer.mjs';
-import { exitWithError, SetupError } from './lib/step.mjs';
+import { piece as devIssuer, signDevToken } from '../tools/devstack/pieces/dev-issuer.mjs';
+import { exitWithError, SetupError } from '../tools/devstack/lib/step.mjs';
 
 const USAGE = 'usage: npm run -s token -- <customer-id> [--expires-in <seconds>]';
 
@@ -23,12 +23,9 @@ async function main() {
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(customerId)) {
     throw new SetupError(`"${customerId}" is not a customer id the API accepts`, { hint: 'at most 64 letters, digits and . _ : -' });
   }
-  const state = readDevIssuer();
-  const running = state && (await fetchDevIssuerJwks(state)
-    .then((jwks) => jwks.keys.some((key) => key.kid === state.kid))
-    .catch(() => false));
-  if (!running) {
-    throw new SetupError('the development issuer is not running (its tokens would be refused)', { hint: 'start orderflow with `npm start` (or on the local cluster: `npm run k8s -- start`), then ask again' });
+  const issuer = await devIssuer.health();
+  if (!issuer.healthy) {
+    throw new SetupError(`the development issuer is not running (its tokens would be refused): ${issuer.detail}`, { hint: 'start orderflow with `npm start` (or on the local cluster: `npm run k8s -- start`), then ask again' });
   }
   process.stdout.write(`${signDevToken(customerId, { expiresInSeconds })}\n`);
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDatabase, migrate, type Knex, type Migration } from '@orderflow/service-kit';
 
-// Development defaults of the local cluster (scripts/lib/postgres.mjs); `npm test` sets these.
+// Development defaults of the local cluster (tools/devstack/pieces/postgres.mjs); `npm test` sets these.
 const TEST_DATABASE_URLS = {
   'order-service': process.env.ORDER_TEST_DATABASE_URL ?? 'postgres://orders_service:orders-dev-password@127.0.0.1:5432/orderflow_orders_test',
   'payment-service':

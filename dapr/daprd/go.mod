@@ -1,5 +1,5 @@
 // A slim build of the real Dapr sidecar (daprd) with only the components
-// orderflow uses. scripts/lib/dapr-toolchain.mjs builds it into .local/.
+// orderflow uses. tools/devstack/pieces/dapr-toolchain.mjs builds it into .local/.
 module orderflow.local/daprd
 
 go 1.26.5
@@ -215,5 +215,5 @@ require (
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
 
-// Dapr's certificate authority, built from this same module (scripts/lib/dapr-toolchain.mjs).
+// Dapr's certificate authority, built from this same module (tools/devstack/pieces/dapr-toolchain.mjs).
 tool github.com/dapr/dapr/cmd/sentry

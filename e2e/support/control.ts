@@ -1,9 +1,9 @@
-// The launcher's control channel (scripts/lib/control.mjs), as `npm test`
+// The launcher's control channel (tools/devstack/lib/control.mjs), as `npm test`
 // starts it: real faults on the real processes of the stack.
 
 export type Signal = 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM';
 /**
- * The SMTP fault proxy's modes (scripts/lib/smtp-fault-proxy.mjs). delay: every
+ * The SMTP fault proxy's modes (tools/devstack/lib/smtp-fault-proxy.mjs). delay: every
  * reply of the server held `delayMs`; with `endOfData: false` not the reply to
  * a message's final ".".
  */

@@ -24,7 +24,7 @@ const ports: Record<ServiceName, Ports> = process.env.ORDERFLOW_SERVICE_PORTS
   ? (JSON.parse(process.env.ORDERFLOW_SERVICE_PORTS) as Record<ServiceName, Ports>)
   : DEFAULT_PORTS;
 
-/** This run's API tokens per service (scripts/lib/apps.mjs): `dapr` for the sidecar's API, `app` for the app. */
+/** This run's API tokens per service (tools/devstack/lib/apps.mjs): `dapr` for the sidecar's API, `app` for the app. */
 const tokens: Record<ServiceName, { dapr: string; app: string }> = JSON.parse(process.env.ORDERFLOW_API_TOKENS ?? '{}');
 
 export function apiTokens(service: ServiceName): { dapr: string; app: string } {
@@ -56,7 +56,7 @@ export function sidecarInternalPort(service: ServiceName): number {
   return ports[service].internalGrpcPort;
 }
 
-/** The local Sentry as `npm test` started it (scripts/lib/sentry.mjs), and the daprd it serves. */
+/** The local Sentry as `npm test` started it (tools/devstack/pieces/sentry.mjs), and the daprd it serves. */
 export const sentry = {
   address: process.env.ORDERFLOW_SENTRY_ADDRESS ?? '127.0.0.1:3609',
   /** The root certificate every sidecar trusts. */

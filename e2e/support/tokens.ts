@@ -1,5 +1,5 @@
 // Customer tokens for the e2e tests, from the development issuer that `npm test`
-// started (scripts/lib/dev-issuer.mjs): real ES256 signatures with this run's
+// started (tools/devstack/pieces/dev-issuer.mjs): real ES256 signatures with this run's
 // key, read from the issuer file (mode 600), plus the broken ones an attacker
 // would try. Node's crypto only, the same way `npm run token` signs.
 import crypto from 'node:crypto';

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl, info, kafkaVersion, LOCAL, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
+import { databaseUrl, info, isGone, isNoAnswer, kafkaVersion, LOCAL, reportAndGoOn, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
 import { Inbox } from './inbox.mjs';
 import { benchCommand, benchSettings } from './config.mjs';
 import { findStackProcesses, machineFacts, ResourceSampler, sidecarFacts } from './measure.mjs';
@@ -40,8 +40,9 @@ async function answers(url) {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     await response.arrayBuffer();
     return response.status >= 200 && response.status < 300;
-  } catch {
-    return false;
+  } catch (error) {
+    if (isNoAnswer(error)) return false;
+    throw error;
   }
 }
 
@@ -247,8 +248,8 @@ async function failFast(config, stack) {
     thawed = true;
     try {
       process.kill(pid, 'SIGCONT');
-    } catch {
-      /* gone */
+    } catch (error) {
+      if (!isGone(error)) throw error;
     }
   };
   const before = await untilPaid(`${tag}-ready`);
@@ -318,7 +319,7 @@ async function database(missingReferences) {
   } catch (error) {
     facts.error = error.message;
   } finally {
-    await notifications.end().catch(() => {});
+    await notifications.end().catch(reportAndGoOn('closing the connection to the notification database'));
   }
   return facts;
 }

@@ -65,7 +65,9 @@ export class Inbox {
     let precise = true;
     try {
       receivedAt = fs.statSync(message.source).mtimeMs;
-    } catch {
+    } catch (error) {
+      // MailDev removed the file already: the message's own (whole-second) time instead.
+      if (error.code !== 'ENOENT') throw error;
       receivedAt = Date.parse(message.time);
       precise = false;
       this.coarse += 1;

@@ -19,7 +19,8 @@ const require = createRequire(import.meta.url);
 let autocannon;
 try {
   autocannon = require('autocannon');
-} catch {
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND') throw error;
   process.stderr.write('autocannon is not installed: run `npm install` (it is a devDependency)\n');
   process.exit(2);
 }
@@ -77,8 +78,9 @@ const instance = autocannon({
         try {
           const { reference } = JSON.parse(body);
           accepted.push([reference, context.email, acceptedAt, status]);
-        } catch {
-          /* counted as a status anyway; an unreadable 2xx cannot be matched to an e-mail */
+        } catch (error) {
+          // Counted as a status anyway; an unreadable 2xx cannot be matched to an e-mail.
+          if (!(error instanceof SyntaxError)) throw error;
         }
       },
     },

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, PROCESS_FILE, ROOT, settings } from './devstack.mjs';
+import { commandLineOf, isExitedProcess, isMissing, PROCESS_FILE, reportAndGoOn, ROOT, settings } from './devstack.mjs';
 import { round } from './stats.mjs';
 
 // ---------------------------------------------------------------------------------------
@@ -19,8 +19,10 @@ function listeningInodes(port) {
     let lines = [];
     try {
       lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
-    } catch {
-      continue;
+    } catch (error) {
+      // No IPv6 on this kernel: no tcp6 table.
+      if (isMissing(error)) continue;
+      throw error;
     }
     for (const line of lines) {
       const fields = line.trim().split(/\s+/);
@@ -40,15 +42,17 @@ export function pidListeningOn(port) {
     let fds;
     try {
       fds = fs.readdirSync(`/proc/${entry}/fd`);
-    } catch {
-      continue;
+    } catch (error) {
+      if (isExitedProcess(error)) continue;
+      throw error;
     }
     for (const fd of fds) {
       let target;
       try {
         target = fs.readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue;
+      } catch (error) {
+        if (isExitedProcess(error)) continue;
+        throw error;
       }
       const match = /^socket:\[(\d+)\]$/.exec(target);
       if (match && inodes.has(match[1])) return Number(entry);
@@ -67,8 +71,9 @@ export function findStackProcesses() {
   let recorded = {};
   try {
     recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8')).processes ?? {};
-  } catch {
-    /* not started by our scripts */
+  } catch (error) {
+    // Not started by the launcher (no record, or one cut short): found by port below.
+    if (!isMissing(error) && !(error instanceof SyntaxError)) throw error;
   }
   const ports = {
     postgres: settings.postgres.port,
@@ -107,8 +112,9 @@ export function sidecarFacts(pid) {
     const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const rate = environ.find((entry) => entry.startsWith('ORDERFLOW_TRACE_SAMPLING_RATE='))?.split('=')[1];
     facts.traceSamplingRate = rate === undefined || rate === '' ? 'unset' : rate;
-  } catch {
-    /* another user's process: unknown */
+  } catch (error) {
+    // Another user's process (or gone): unknown.
+    if (!isExitedProcess(error)) throw error;
   }
   return facts;
 }
@@ -121,7 +127,8 @@ function ticksPerSecond() {
   if (clockTicks) return clockTicks;
   try {
     clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
+  } catch (error) {
+    reportAndGoOn('getconf CLK_TCK failed, taking Linux\'s usual 100')(error);
     clockTicks = 100;
   }
   return clockTicks;
@@ -136,8 +143,9 @@ function readProcess(pid) {
     // Fields after "(comm)": state ppid ... utime is field 14, stime 15 (1-based, whole line).
     const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { rssKb: rss ? Number(rss[1]) : 0, ticks: Number(after[11]) + Number(after[12]), ppid: Number(after[1]) };
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isExitedProcess(error)) return undefined;
+    throw error;
   }
 }
 
@@ -146,8 +154,9 @@ function pssKb(pid) {
   try {
     const match = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (isExitedProcess(error)) return undefined;
+    throw error;
   }
 }
 
@@ -340,8 +349,9 @@ function stderrFirstLine(command, args) {
 function packageVersion(name) {
   try {
     return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
+  } catch (error) {
+    if (isMissing(error)) return 'unknown';
+    throw error;
   }
 }
 
@@ -351,7 +361,8 @@ export function machineFacts({ daprdPid, postgresVersion, kafkaVersion }) {
   let daprdBinary;
   try {
     daprdBinary = fs.readlinkSync(`/proc/${daprdPid}/exe`);
-  } catch {
+  } catch (error) {
+    if (!isExitedProcess(error)) throw error;
     daprdBinary = path.join(ROOT, '.local/dapr/.dapr/bin/daprd');
   }
   let commit = 'unknown';
@@ -359,8 +370,8 @@ export function machineFacts({ daprdPid, postgresVersion, kafkaVersion }) {
   try {
     commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-  } catch {
-    /* not a git checkout */
+  } catch (error) {
+    reportAndGoOn('git does not name the commit (not a git checkout?)')(error);
   }
   return {
     cores: os.cpus().length,

@@ -1,5 +1,5 @@
 // The local Kubernetes cluster as `npm test`'s cluster suite set it up
-// (scripts/lib/k8s/cluster-stack.mjs): charts/orderflow installed, the public
+// (tools/devstack/k8s/cluster-stack.mjs): charts/orderflow installed, the public
 // Service reached from 127.0.0.1 through the bridge, kubectl and helm inside
 // the node's network namespace, and the services' databases, Kafka and MailDev
 // on this machine (the "managed services" the pods reach through Services

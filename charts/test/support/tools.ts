@@ -1,4 +1,4 @@
-// Where the chart tests find their tools. scripts/lib/helm.mjs installs them
+// Where the chart tests find their tools. tools/devstack/pieces/helm.mjs installs them
 // (ensureChartTools) and chartTestEnvironment() turns its answer into these
 // variables; run by hand, set them yourself:
 //
@@ -51,7 +51,7 @@ export function chartTools(): ChartTools {
   if (missing.length > 0) {
     throw new Error(
       `the chart tests need ${missing.join(', ')}: run them through npm test, or set them from ` +
-        "scripts/lib/helm.mjs (node -e \"import('./scripts/lib/helm.mjs').then(async (m) => console.log(m.chartTestEnvironment(await m.ensureChartTools())))\")",
+        "tools/devstack/pieces/helm.mjs (node -e \"import('./tools/devstack/pieces/helm.mjs').then(async (m) => console.log(m.chartTestEnvironment(await m.ensureChartTools())))\")",
     );
   }
   for (const [key, name] of Object.entries(VARIABLES)) {
