@@ -11,8 +11,6 @@ const configShape = {
   }),
   /** The Dapr pub/sub component (components/kafka-pubsub.yaml) events go out through. */
   PUBSUB_NAME: z.string().default('kafka-pubsub'),
-  /** How often the outbox relay looks for events that could not be published at once. */
-  OUTBOX_POLL_INTERVAL_MS: positiveInt(1_000),
   /** Events one relay claims per round. */
   OUTBOX_BATCH_SIZE: positiveInt(100),
   /**
