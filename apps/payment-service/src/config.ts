@@ -1,4 +1,4 @@
-import { ConfigError, commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
+import { commonEnv, configError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { PUBLISH_DEADLINE_MS } from './sidecar/event-publisher';
 
@@ -27,10 +27,14 @@ const configShape = {
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
   if (config.OUTBOX_CLAIM_LEASE_MS < 2 * PUBLISH_DEADLINE_MS) {
-    throw new ConfigError(
-      `invalid configuration in the environment:\n  OUTBOX_CLAIM_LEASE_MS (${config.OUTBOX_CLAIM_LEASE_MS}) must be at least ` +
-        `twice the relay's wait for one publish (2 × ${PUBLISH_DEADLINE_MS}): a claim must leave room for its publishes to start and end`,
-    );
+    throw configError([
+      {
+        variable: 'OUTBOX_CLAIM_LEASE_MS',
+        problem:
+          `must be at least twice the relay's wait for one publish (2 × ${PUBLISH_DEADLINE_MS}), not ${config.OUTBOX_CLAIM_LEASE_MS}: ` +
+          'a claim must leave room for its publishes to start and end',
+      },
+    ]);
   }
   return config;
 }
