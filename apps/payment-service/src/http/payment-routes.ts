@@ -1,7 +1,7 @@
 import { paymentRequestSchema, traceparentOf, type paymentSchema } from '@orderflow/contracts';
 import { AppError, parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../domain/payment-repository';
 import { legacyChargeRepeated, recordPayment } from '../domain/record-payment';
