@@ -65,6 +65,7 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
       email: 'bindings.smtp',
       'payment-retry-sweep': 'bindings.cron',
       'email-dispatch': 'bindings.cron',
+      'outbox-relay': 'bindings.cron',
       'body-limit': 'middleware.http.bodylimit',
     });
     // The names the apps are configured with.
@@ -101,11 +102,12 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
     expect(componentMetadata(named(rendering(), 'Component', 'email')).get('requireTLS')).toEqual({ name: 'requireTLS', value: 'true' });
   });
 
-  it('scopes the SMTP binding and the e-mail dispatch tick to notification-service, and the payment sweep tick to order-service', () => {
+  it('scopes the SMTP binding and the e-mail dispatch tick to notification-service, the payment sweep tick to order-service, and the outbox relay tick to payment-service', () => {
     expect(named(rendering(), 'Component', 'email').scopes).toEqual(['notification-service']);
     expect(named(rendering(), 'Component', 'email-dispatch').scopes).toEqual(['notification-service']);
     expect(named(rendering(), 'Component', 'payment-retry-sweep').scopes).toEqual(['order-service']);
-    for (const name of ['payment-retry-sweep', 'email-dispatch']) {
+    expect(named(rendering(), 'Component', 'outbox-relay').scopes).toEqual(['payment-service']);
+    for (const name of ['payment-retry-sweep', 'email-dispatch', 'outbox-relay']) {
       expect(componentMetadata(named(rendering(), 'Component', name)).get('direction').value).toBe('input');
     }
   });
@@ -164,6 +166,8 @@ describe.each(VALUE_SETS_CHECKED)('the Dapr resources with %s', (_label, set) =>
     expect(allowed('payment-service', order, 'GET', '/payments')).toBe(false);
     expect(allowed('payment-service', order, 'GET', '/payments/p-1')).toBe(false);
     expect(allowed('payment-service', order, 'DELETE', '/payments')).toBe(false);
+    // The relay's tick is the sidecar's own cron binding: no app may invoke it.
+    expect(allowed('payment-service', order, 'POST', '/outbox-relay')).toBe(false);
     expect(allowed('payment-service', { appId: 'order-service', namespace: 'elsewhere' }, 'POST', '/payments')).toBe(false);
     expect(allowed('payment-service', { ...order, trustDomain: 'other' }, 'POST', '/payments')).toBe(false);
     for (const caller of ['notification-service', 'payment-service', 'some-other-app']) {
@@ -319,7 +323,7 @@ describe('the Dapr resources, compared with the local ones the end-to-end tests 
     expect(rendered.spec).toEqual(subscription.spec);
     expect(rendered.scopes).toEqual(subscription.scopes);
 
-    for (const file of ['components/payment-retry-sweep.yaml', 'components/email-dispatch.yaml']) {
+    for (const file of ['components/payment-retry-sweep.yaml', 'components/email-dispatch.yaml', 'components/outbox-relay.yaml']) {
       const cron = readRepoYaml(file);
       const renderedCron = named(chart(), 'Component', cron.metadata.name);
       expect(renderedCron.spec).toEqual(cron.spec);

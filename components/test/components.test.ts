@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { DISPATCH_ROUTE } from '../../apps/notification-service/src/http/dispatch-routes';
+import { SWEEP_ROUTE } from '../../apps/order-service/src/http/sweep-routes';
+import { RELAY_ROUTE } from '../../apps/payment-service/src/http/relay-routes';
 
 interface Resource {
   kind: string;
@@ -48,11 +51,24 @@ describe('the Dapr components', () => {
     expect(metadataValue(kafka, 'protectedTopics')).toBe('payment-topic,payment-topic-dlq');
   });
 
-  it('give the SMTP binding and the secrets only to notification-service, and the retry schedule only to order-service', () => {
+  it('give the SMTP binding and the secrets only to notification-service, the retry schedule only to order-service, and the relay schedule only to payment-service', () => {
     expect(byName('email').scopes).toEqual(['notification-service']);
     expect(byName('local-secrets').scopes).toEqual(['notification-service']);
     expect(byName('payment-retry-sweep').scopes).toEqual(['order-service']);
     expect(byName('email-dispatch').scopes).toEqual(['notification-service']);
+    expect(byName('outbox-relay').scopes).toEqual(['payment-service']);
+  });
+
+  it('drive each service\'s periodic work by one cron binding, scoped to it, that POSTs the route of the same name', () => {
+    const crons = components.filter((c) => c.spec.type === 'bindings.cron');
+    expect(Object.fromEntries(crons.map((c) => [c.metadata.name, { route: `/${c.metadata.name}`, scopes: c.scopes }]))).toEqual({
+      'payment-retry-sweep': { route: SWEEP_ROUTE, scopes: ['order-service'] },
+      'email-dispatch': { route: DISPATCH_ROUTE, scopes: ['notification-service'] },
+      'outbox-relay': { route: RELAY_ROUTE, scopes: ['payment-service'] },
+    });
+    for (const cron of crons) expect(metadataValue(cron, 'direction')).toBe('input');
+    // The relay's in-process poll came every second: an event left behind waits no longer than it did.
+    expect(metadataValue(byName('outbox-relay'), 'schedule')).toBe('@every 1s');
   });
 
   it('bound every retry policy (Dapr retries forever by default)', () => {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
+import { commonEnv, configError, loadConfig, positiveInt, type ConfigProblem } from '@orderflow/service-kit';
 import { z } from 'zod';
 
 const configShape = {
@@ -45,14 +45,18 @@ const configShape = {
 
 export function loadNotificationServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
+  const problems: ConfigProblem[] = [];
   if (config.EMAIL_SEND_LEASE_MS < config.EMAIL_SEND_WINDOW_MS + 10_000) {
-    throw new ConfigError(
-      `invalid configuration in the environment:\n  EMAIL_SEND_LEASE_MS (${config.EMAIL_SEND_LEASE_MS}) must be at least ` +
-        `EMAIL_SEND_WINDOW_MS + 10000 (${config.EMAIL_SEND_WINDOW_MS + 10_000}): a lease must outlast its holder's send`,
-    );
+    problems.push({
+      variable: 'EMAIL_SEND_LEASE_MS',
+      problem:
+        `must be at least EMAIL_SEND_WINDOW_MS + 10000 (${config.EMAIL_SEND_WINDOW_MS + 10_000}), not ${config.EMAIL_SEND_LEASE_MS}: ` +
+        "a lease must outlast its holder's send",
+    });
   }
   if (config.EMAIL_RETRY_MAX_MS < config.EMAIL_RETRY_BASE_MS) {
-    throw new ConfigError('invalid configuration in the environment:\n  EMAIL_RETRY_MAX_MS must not be below EMAIL_RETRY_BASE_MS');
+    problems.push({ variable: 'EMAIL_RETRY_MAX_MS', problem: `must not be below EMAIL_RETRY_BASE_MS (${config.EMAIL_RETRY_BASE_MS})` });
   }
+  if (problems.length > 0) throw configError(problems);
   return { ...config, WORKER_ID: config.WORKER_ID ?? `${os.hostname()}:${config.APP_PORT}` };
 }

@@ -1,4 +1,4 @@
-import { commonEnv, ConfigError, loadConfig, positiveInt } from '@orderflow/service-kit';
+import { commonEnv, configError, loadConfig, positiveInt, type ConfigProblem } from '@orderflow/service-kit';
 import { z } from 'zod';
 import type { TokenVerifierSettings } from './auth/customer-token-verifier';
 
@@ -103,23 +103,24 @@ export function loadOrderServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const tooShort = (['PAYMENT_GRACE_MS', 'PAYMENT_SWEEP_LEASE_MS'] as const).filter(
     (name) => config[name] <= config.PAYMENT_CALL_TIMEOUT_MS,
   );
-  const problems = tooShort.map(
-    (name) => `${name}: must be longer than PAYMENT_CALL_TIMEOUT_MS (${config.PAYMENT_CALL_TIMEOUT_MS}), the longest a payment call takes`,
-  );
+  const problems: ConfigProblem[] = tooShort.map((variable) => ({
+    variable,
+    problem: `must be longer than PAYMENT_CALL_TIMEOUT_MS (${config.PAYMENT_CALL_TIMEOUT_MS}), the longest a payment call takes`,
+  }));
   if (!config.AUTH_INSECURE_NO_AUTH) {
     for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URI'] as const) {
-      if (!config[name]) problems.push(`${name}: must be set (customer tokens are checked against it; AUTH_INSECURE_NO_AUTH=true is for development only)`);
+      if (!config[name]) {
+        problems.push({ variable: name, problem: 'must be set (customer tokens are checked against it; AUTH_INSECURE_NO_AUTH=true is for development only)' });
+      }
     }
     if (config.AUTH_JWKS_URI) {
       const jwks = new URL(config.AUTH_JWKS_URI);
       if (jwks.protocol !== 'https:' && !(jwks.protocol === 'http:' && LOOPBACK_HOSTS.has(jwks.hostname))) {
-        problems.push('AUTH_JWKS_URI: must be https (plain http only on loopback, for the development issuer)');
+        problems.push({ variable: 'AUTH_JWKS_URI', problem: 'must be https (plain http only on loopback, for the development issuer)' });
       }
     }
   }
-  if (problems.length > 0) {
-    throw new ConfigError(`invalid configuration in the environment:\n${problems.map((line) => `  ${line}`).join('\n')}`);
-  }
+  if (problems.length > 0) throw configError(problems);
   return { ...config, auth: authSettings(config) };
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, commonEnv, loadConfig, positiveInt } from '@orderflow/service-kit';
+import { commonEnv, configError, loadConfig, positiveInt } from '@orderflow/service-kit';
 import { z } from 'zod';
 import { PUBLISH_DEADLINE_MS } from './sidecar/event-publisher';
 
@@ -11,8 +11,6 @@ const configShape = {
   }),
   /** The Dapr pub/sub component (components/kafka-pubsub.yaml) events go out through. */
   PUBSUB_NAME: z.string().default('kafka-pubsub'),
-  /** How often the outbox relay looks for events that could not be published at once. */
-  OUTBOX_POLL_INTERVAL_MS: positiveInt(1_000),
   /** Events one relay claims per round. */
   OUTBOX_BATCH_SIZE: positiveInt(100),
   /**
@@ -29,10 +27,14 @@ const configShape = {
 export function loadPaymentServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(configShape, env);
   if (config.OUTBOX_CLAIM_LEASE_MS < 2 * PUBLISH_DEADLINE_MS) {
-    throw new ConfigError(
-      `invalid configuration in the environment:\n  OUTBOX_CLAIM_LEASE_MS (${config.OUTBOX_CLAIM_LEASE_MS}) must be at least ` +
-        `twice the relay's wait for one publish (2 × ${PUBLISH_DEADLINE_MS}): a claim must leave room for its publishes to start and end`,
-    );
+    throw configError([
+      {
+        variable: 'OUTBOX_CLAIM_LEASE_MS',
+        problem:
+          `must be at least twice the relay's wait for one publish (2 × ${PUBLISH_DEADLINE_MS}), not ${config.OUTBOX_CLAIM_LEASE_MS}: ` +
+          'a claim must leave room for its publishes to start and end',
+      },
+    ]);
   }
   return config;
 }

@@ -7,6 +7,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** What is wrong with one variable of the environment. */
+export interface ConfigProblem {
+  variable: string;
+  /** Says what the value must be, e.g. "must be a size such as 65536, 64kb or 1mb". */
+  problem: string;
+}
+
+/**
+ * The one form of a configuration error, whichever service and whichever check
+ * (the schema, or a rule between two settings) found it: a heading, then one
+ * line per problem, "  NAME: what is wrong", so the operator reads every
+ * problem at once, each beside the variable to change.
+ */
+export function configError(problems: readonly ConfigProblem[]): ConfigError {
+  const lines = problems.map(({ variable, problem }) => `  ${variable}: ${problem}`);
+  return new ConfigError(`invalid configuration in the environment:\n${lines.join('\n')}`);
+}
+
 export const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 export const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -61,6 +79,5 @@ export function commonEnv(defaults: { appPort: number; daprHttpPort: number; dat
 export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`invalid configuration in the environment:\n${lines.join('\n')}`);
+  throw configError(result.error.issues.map((issue) => ({ variable: issue.path.join('.'), problem: issue.message })));
 }

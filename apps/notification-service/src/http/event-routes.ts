@@ -6,15 +6,12 @@
 import type { Router } from 'express';
 import { PAYMENT_CONFIRMED_EVENT_TYPE, paymentConfirmedSchema, readCloudEvent, traceparentOf } from '@orderflow/contracts';
 import { parseInput } from '@orderflow/service-kit';
-import { z } from 'zod';
 import { recordPaymentConfirmed, type DeliveryOutcome } from '../domain/record-payment-confirmed';
 import type { NotificationRepository } from '../domain/notification-repository';
 import type { NotificationMetrics } from '../metrics';
+import { deliverySchema } from './notification-schemas';
 
 export const PAYMENT_CONFIRMED_ROUTE = '/events/payment-confirmed';
-
-/** What the sidecar delivers: a CloudEvent, i.e. a JSON object; its content is read here and judged by the use case. */
-export const deliverySchema = z.looseObject({}).meta({ description: 'A CloudEvent 1.0 (structured mode)' });
 
 /** Dapr's words for an outcome: SUCCESS (done), DROP (never deliver again: to the dead-letter topic). */
 const DAPR_STATUS: Record<DeliveryOutcome['kind'], 'SUCCESS' | 'DROP'> = { recorded: 'SUCCESS', duplicate: 'SUCCESS', rejected: 'DROP' };

@@ -1,35 +1,9 @@
-import { orderReferenceSchema } from '@orderflow/contracts';
 import { parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
-import { z } from 'zod';
-import { FAILURE_CLASSES, NOTIFICATION_STATUSES, type Notification } from '../domain/notification';
+import type { z } from 'zod';
+import type { Notification } from '../domain/notification';
 import type { NotificationRepository } from '../domain/notification-repository';
-
-export const listNotificationsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
-
-/** Which UNDELIVERABLE e-mails an operator re-arms: one order's, or every one. */
-export const rearmRequestSchema = z.union([
-  z.strictObject({ orderReference: orderReferenceSchema }),
-  z.strictObject({ all: z.literal(true) }),
-]);
-
-export const rearmAnswerSchema = z.object({ rearmed: z.int().meta({ description: 'How many e-mails are due again' }) });
-
-export const notificationViewSchema = z.object({
-  id: z.string(),
-  eventId: z.string(),
-  paymentId: z.string().nullable(),
-  orderReference: z.string().nullable(),
-  recipient: z.string().nullable(),
-  subject: z.string().nullable(),
-  status: z.enum(NOTIFICATION_STATUSES),
-  attempts: z.int(),
-  lastError: z.string().nullable(),
-  failureClass: z.enum(FAILURE_CLASSES).nullable(),
-  nextAttemptAt: z.string().nullable(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-});
+import { listNotificationsQuerySchema, rearmRequestSchema, type notificationViewSchema } from './notification-schemas';
 
 export function notificationView(notification: Notification): z.infer<typeof notificationViewSchema> {
   return {

@@ -1,9 +1,9 @@
 // notification-service's API as an OpenAPI 3.1 document, from the schemas its routes validate with.
 import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
 import { z } from 'zod';
-import { deliverySchema, PAYMENT_CONFIRMED_ROUTE } from './event-routes';
+import { PAYMENT_CONFIRMED_ROUTE } from './event-routes';
 import { DISPATCH_ROUTE } from './dispatch-routes';
-import { listNotificationsQuerySchema, notificationViewSchema, rearmAnswerSchema, rearmRequestSchema } from './notification-routes';
+import { deliverySchema, listNotificationsQuerySchema, notificationViewSchema, rearmAnswerSchema, rearmRequestSchema } from './notification-schemas';
 
 export const notificationServiceOpenApi = buildOpenApiDocument(
   {

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { notificationServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
 import { DaprSidecar } from '@orderflow/service-kit';
-import { buildNotificationApp } from '../../src/app';
 import type { DispatchOptions } from '../../src/domain/dispatch-emails';
 import { migrations } from '../../src/data/migrations';
 import { DaprSmtpEmailSender } from '../../src/sidecar/smtp-email-sender';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
-import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 import { until as eventually } from '../../../../test-support/until';
+import { buildTestNotificationApp, TEST_DISPATCH } from './notification-test-app';
 
 let sequence = 0;
 /** A CloudEvent as the sidecar delivers it (our envelope plus Dapr's own attributes). */
@@ -43,22 +41,12 @@ function delivery(overrides: { data?: object; id?: string } = {}) {
 let database: TestDatabase;
 let sidecar: StubSidecar;
 let client: DaprSidecar;
-let built: ReturnType<typeof buildNotificationApp>;
-let app: ReturnType<typeof buildNotificationApp>['app'];
-
-/** Short times, so backoff and leases play out within a test. */
-const DISPATCH: DispatchOptions = {
-  maxConcurrentSends: 4,
-  leaseMs: 4_000,
-  sendWindowMs: 2_000,
-  retryBaseMs: 300,
-  retryMaxMs: 1_000,
-  claimant: { workerId: 'test-worker', incarnation: randomUUID() },
-};
+let built: ReturnType<typeof buildTestNotificationApp>;
+let app: ReturnType<typeof buildTestNotificationApp>['app'];
 
 function buildApp(dispatch: Partial<DispatchOptions> = {}) {
   const email = new DaprSmtpEmailSender(client, { bindingName: 'email', from: 'orderflow@example.com', callTimeoutMs: 30_000 });
-  return buildNotificationApp({ db: database.db, email, dispatch: { ...DISPATCH, ...dispatch }, logger: testLogger, bodyLimit: '64kb' });
+  return buildTestNotificationApp(database.db, email, { dispatch });
 }
 
 beforeAll(async () => {
@@ -124,7 +112,7 @@ describe('a payment.confirmed delivery', () => {
     // The sidecar is told when the message must be complete: the claim plus the send window.
     const completeBefore = Date.parse((call!.body as { metadata: { completeBefore: string } }).metadata.completeBefore);
     expect(completeBefore - Date.now()).toBeGreaterThan(0);
-    expect(completeBefore - Date.now()).toBeLessThanOrEqual(DISPATCH.sendWindowMs);
+    expect(completeBefore - Date.now()).toBeLessThanOrEqual(TEST_DISPATCH.sendWindowMs);
 
     const [row] = await notificationsOf(event.data.orderReference);
     expect(row).toMatchObject({ status: 'SENT', attempts: 1, recipient: 'ada@example.com', paymentId: event.data.paymentId, failureClass: null });
@@ -161,13 +149,7 @@ describe('a payment.confirmed delivery', () => {
   });
 
   it('answers 500 when it cannot record the event (the sidecar delivers it again later) and sends nothing', async () => {
-    const broken = buildNotificationApp({
-      db: database.db,
-      email: { send: async () => undefined },
-      dispatch: DISPATCH,
-      logger: testLogger,
-      bodyLimit: '64kb',
-    });
+    const broken = buildTestNotificationApp(database.db, { send: async () => undefined });
     await database.db.raw('alter table notifications rename to notifications_away');
     try {
       const response = await request(broken.app)

@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
-import { buildNotificationApp } from '../../src/app';
+import { buildTestNotificationApp } from './notification-test-app';
 import { migrations } from '../../src/data/migrations';
 import type { Email } from '../../src/domain/notification';
 import type { EmailSender } from '../../src/domain/email-sender';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
-import { testLogger } from '../../../../test-support/logger';
 import { until as eventually } from '../../../../test-support/until';
 import { hostileHeaderText, hostileText, percentEncode } from '../../../../test-support/hostile-text';
 
@@ -41,17 +40,11 @@ const sent: Email[] = [];
 const keepingSender: EmailSender = { send: async (email) => void sent.push(email) };
 
 let database: TestDatabase;
-let built: ReturnType<typeof buildNotificationApp>;
+let built: ReturnType<typeof buildTestNotificationApp>;
 
 beforeAll(async () => {
   database = await createTestDatabase('notification-service', migrations);
-  built = buildNotificationApp({
-    db: database.db,
-    email: keepingSender,
-    dispatch: { maxConcurrentSends: 4, leaseMs: 4_000, sendWindowMs: 2_000, retryBaseMs: 300, retryMaxMs: 1_000, claimant: { workerId: 'text-worker', incarnation: randomUUID() } },
-    logger: testLogger,
-    bodyLimit: '64kb',
-  });
+  built = buildTestNotificationApp(database.db, keepingSender);
 });
 
 afterAll(async () => {

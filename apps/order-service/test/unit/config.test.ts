@@ -37,6 +37,8 @@ describe("order-service's customer authentication settings", () => {
     const load = () => loadOrderServiceConfig({});
     expect(load).toThrow(ConfigError);
     for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URI']) expect(load).toThrow(new RegExp(`${name}: must be set`));
+    // The one form every service's configuration error has (configError in @orderflow/service-kit).
+    expect(load).toThrow(/^invalid configuration in the environment:\n {2}AUTH_ISSUER: must be set .+\n {2}AUTH_AUDIENCE: must be set .+\n {2}AUTH_JWKS_URI: must be set .+$/);
   });
 
   it('checks RS256 and ES256 tokens with 30 s of clock leeway and the customer in `sub` by default', () => {

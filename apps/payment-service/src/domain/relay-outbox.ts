@@ -12,7 +12,7 @@
 // claim; two replicas could split one key's events between their claims, as
 // they could split their locked batches before (payment-service records one
 // event per order today, so no key has two).
-import type { OutboxEvent } from './payment';
+import type { EventPublisher } from './event-publisher';
 import type { Outbox, PendingOutboxEvent, PublishReport } from './payment-repository';
 
 export interface RelayOptions {
@@ -41,11 +41,6 @@ export interface RelayOptions {
   signal?: AbortSignal;
   /** The clock the lease budget is measured by (tests). */
   now?: () => number;
-}
-
-export interface EventPublisher {
-  /** Resolves when the sidecar accepted the event; rejects with the reason otherwise. */
-  publish(event: OutboxEvent): Promise<void>;
 }
 
 const CUT_SHORT = Symbol('cut short');
@@ -134,4 +129,89 @@ export async function relayOutbox(outbox: Outbox, publisher: EventPublisher, opt
     if (published < options.batchSize) break;
   }
   return total;
+}
+
+/** What the relay tells the app about (metrics, logs). */
+export interface RelayObserver {
+  published(count: number): void;
+  /** A round failed (the database is away); the next tick tries again. */
+  error(error: unknown): void;
+}
+
+/**
+ * The relay as the service runs it, driven like notification-service's
+ * dispatcher: the Dapr cron binding `outbox-relay` ticks it (http/relay-routes.ts),
+ * picking up what an earlier round could not publish, and a new payment wakes it
+ * at once so its event does not wait for the tick. One run at a time: a tick
+ * while a run is under way adds nothing (the next tick comes soon), a wake
+ * makes the run go round once more, for the event just recorded. Stopping
+ * aborts the run: what it claimed and did not publish is handed back at once.
+ */
+export class OutboxRelay {
+  private running: Promise<number> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly deps: { outbox: Outbox; publisher: EventPublisher; observer: RelayObserver },
+    private readonly options: Omit<RelayOptions, 'signal'>,
+  ) {}
+
+  /** True while a run is under way. */
+  get relaying(): boolean {
+    return this.running !== undefined;
+  }
+
+  /**
+   * The cron binding's tick: starts a run unless one is under way (`started`
+   * says which); `done` resolves with how many events the run it started
+   * published (0 when it started none).
+   */
+  tick(): { started: boolean; done: Promise<number> } {
+    if (this.stopped || this.running) return { started: false, done: Promise.resolve(0) };
+    return { started: true, done: this.run() };
+  }
+
+  /** A new event was recorded: relays now, or right after the run under way. */
+  wake(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    return this.run();
+  }
+
+  /** No run starts after it; the run under way hands back what it claimed and did not publish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping.abort();
+    await this.running;
+  }
+
+  private run(): Promise<number> {
+    const run = this.relayWhileWoken().finally(() => {
+      this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async relayWhileWoken(): Promise<number> {
+    let total = 0;
+    do {
+      this.again = false;
+      try {
+        const published = await relayOutbox(this.deps.outbox, this.deps.publisher, { ...this.options, signal: this.stopping.signal });
+        if (published > 0) this.deps.observer.published(published);
+        total += published;
+      } catch (error) {
+        // Not round again at once: the database is away, and the next tick is soon.
+        this.deps.observer.error(error);
+        break;
+      }
+    } while (this.again && !this.stopped);
+    return total;
+  }
 }

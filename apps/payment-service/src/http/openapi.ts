@@ -2,7 +2,8 @@
 import { paymentRequestSchema, paymentSchema } from '@orderflow/contracts';
 import { asyncApiOperation, buildOpenApiDocument, standardOperations } from '@orderflow/service-kit';
 import { z } from 'zod';
-import { listPaymentsQuerySchema, paymentIdParamSchema } from './payment-routes';
+import { listPaymentsQuerySchema, paymentIdParamSchema, relayTickAnswerSchema } from './payment-schemas';
+import { RELAY_ROUTE } from './relay-routes';
 
 export const paymentServiceOpenApi = buildOpenApiDocument(
   {
@@ -43,6 +44,14 @@ export const paymentServiceOpenApi = buildOpenApiDocument(
       tags: ['payments'],
       query: listPaymentsQuerySchema,
       responses: { 200: { description: 'Payments', schema: z.object({ items: z.array(paymentSchema) }) } },
+    },
+    {
+      method: 'post',
+      path: RELAY_ROUTE,
+      operationId: 'relayOutbox',
+      summary: "The cron binding's tick: publish the events that wait in the outbox",
+      tags: ['internal'],
+      responses: { 200: { description: 'A relay run started, or the previous one still goes on', schema: relayTickAnswerSchema } },
     },
     ...standardOperations(),
     asyncApiOperation,

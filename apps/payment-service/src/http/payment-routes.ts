@@ -1,21 +1,19 @@
-import { orderReferenceSchema, paymentRequestSchema, traceparentOf, type paymentSchema } from '@orderflow/contracts';
+import { paymentRequestSchema, traceparentOf, type paymentSchema } from '@orderflow/contracts';
 import { AppError, parseInput } from '@orderflow/service-kit';
 import type { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Payment } from '../domain/payment';
 import type { PaymentRepository } from '../domain/payment-repository';
 import { legacyChargeRepeated, recordPayment } from '../domain/record-payment';
 import type { PaymentMetrics } from '../metrics';
+import { listPaymentsQuerySchema, paymentIdParamSchema } from './payment-schemas';
 
 export interface PaymentRouteDeps {
   payments: PaymentRepository;
-  /** Called after a new payment committed, so its event goes out now rather than at the next poll. */
+  /** Called after a new payment committed, so its event goes out now rather than at the relay's next tick. */
   onPaymentRecorded: () => void;
   metrics: PaymentMetrics;
 }
-
-export const paymentIdParamSchema = z.strictObject({ id: z.uuid('is not a payment id') });
-export const listPaymentsQuerySchema = z.strictObject({ orderReference: orderReferenceSchema });
 
 /** The payment as the API shows it. */
 export function paymentView(payment: Payment): z.infer<typeof paymentSchema> {

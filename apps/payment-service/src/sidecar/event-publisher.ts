@@ -2,7 +2,7 @@
 // behind the component (Kafka here) is the sidecar's business.
 import { describeSidecarAnswer, type DaprSidecar } from '@orderflow/service-kit';
 import type { OutboxEvent } from '../domain/payment';
-import type { EventPublisher } from '../domain/relay-outbox';
+import type { EventPublisher } from '../domain/event-publisher';
 
 /**
  * How long the relay waits for one publish: longer than the sidecar's own worst

@@ -6,7 +6,8 @@ import { migrations } from '../../src/data/migrations';
 import { KnexPaymentRepository } from '../../src/data/payment-repository';
 import type { OutboxEvent } from '../../src/domain/payment';
 import { recordPayment } from '../../src/domain/record-payment';
-import { relayBatch, relayOutbox, type EventPublisher } from '../../src/domain/relay-outbox';
+import type { EventPublisher } from '../../src/domain/event-publisher';
+import { relayBatch, relayOutbox } from '../../src/domain/relay-outbox';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 
 let database: TestDatabase;

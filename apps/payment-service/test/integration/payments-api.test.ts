@@ -2,20 +2,17 @@ import request from 'supertest';
 import { paymentServiceAsyncApi } from '../../src/http/asyncapi';
 import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { answeredRoutes, documentedRoutes } from '../../../../test-support/openapi-drift';
-import { DaprSidecar } from '@orderflow/service-kit';
-import { buildPaymentApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
 import { KnexPaymentRepository } from '../../src/data/payment-repository';
 import { relayOutbox } from '../../src/domain/relay-outbox';
-import { DaprEventPublisher } from '../../src/sidecar/event-publisher';
-import { createPaymentMetrics } from '../../src/metrics';
+import type { DaprEventPublisher } from '../../src/sidecar/event-publisher';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
-import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
+import { buildTestPaymentApp, publisherFor, TEST_RELAY_OPTIONS } from './payment-test-app';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
-const relayOptions = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
+const relayOptions = TEST_RELAY_OPTIONS;
 let sequence = 0;
 const paymentRequest = (overrides: object = {}) => ({
   orderReference: `ORD-TEST${Date.now()}${(sequence += 1)}`,
@@ -30,28 +27,15 @@ let database: TestDatabase;
 let sidecar: StubSidecar;
 let payments: KnexPaymentRepository;
 let publisher: DaprEventPublisher;
-let app: ReturnType<typeof buildPaymentApp>;
+let app: ReturnType<typeof buildTestPaymentApp>['app'];
 
 beforeAll(async () => {
   database = await createTestDatabase('payment-service', migrations);
   sidecar = await startStubSidecar(() => ({ status: 204 }));
   payments = new KnexPaymentRepository(database.db);
-  publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
-  app = paymentApp();
+  publisher = publisherFor(sidecar.port);
+  app = buildTestPaymentApp(database.db).app;
 });
-
-/** The app as its tests build it; `overrides` changes one dependency. */
-function paymentApp(overrides: Partial<Parameters<typeof buildPaymentApp>[0]> = {}) {
-  return buildPaymentApp({
-    db: database.db,
-    payments,
-    metrics: createPaymentMetrics(payments),
-    onPaymentRecorded: () => {},
-    logger: testLogger,
-    bodyLimit: '64kb',
-    ...overrides,
-  });
-}
 
 afterAll(async () => {
   await sidecar.close();
@@ -218,7 +202,7 @@ describe('the outbox relay', () => {
     expect(response.status).toBe(201);
     expect(await relayOutbox(payments, publisher, relayOptions)).toBe(0);
     sidecar = await startStubSidecar(() => ({ status: 204 }));
-    publisher = new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecar.port }), 'kafka-pubsub');
+    publisher = publisherFor(sidecar.port);
     expect(await relayOutbox(payments, publisher, relayOptions)).toBe(1);
   });
 });
@@ -265,7 +249,7 @@ describe('a payment request over the body limit', () => {
 
 describe('GET /asyncapi.json', () => {
   it('serves the AsyncAPI 3 document of payment-topic and its dead letters, without the app token, as /openapi.json is served', async () => {
-    const guarded = paymentApp({ appApiToken: 'only-the-sidecar-knows' });
+    const guarded = buildTestPaymentApp(database.db, { appApiToken: 'only-the-sidecar-knows' }).app;
     for (const served of [app, guarded]) {
       const response = await request(served).get('/asyncapi.json');
       expect(response.status).toBe(200);

@@ -7,15 +7,12 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { ILL_FORMED_MESSAGE } from '@orderflow/contracts';
 import { migrate } from '@orderflow/service-kit';
-import { buildPaymentApp } from '../../src/app';
 import { migrations } from '../../src/data/migrations';
-import { KnexPaymentRepository } from '../../src/data/payment-repository';
-import { createPaymentMetrics } from '../../src/metrics';
 import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
-import { testLogger } from '../../../../test-support/logger';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 import { hostileHeaderText, hostileText, percentEncode } from '../../../../test-support/hostile-text';
+import { buildTestPaymentApp } from './payment-test-app';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 let sequence = 0;
@@ -29,19 +26,11 @@ const paymentRequest = (overrides: object = {}) => ({
 });
 
 let database: TestDatabase;
-let app: ReturnType<typeof buildPaymentApp>;
+let app: ReturnType<typeof buildTestPaymentApp>['app'];
 
 beforeAll(async () => {
   database = await createTestDatabase('payment-service', migrations);
-  const payments = new KnexPaymentRepository(database.db);
-  app = buildPaymentApp({
-    db: database.db,
-    payments,
-    metrics: createPaymentMetrics(payments),
-    onPaymentRecorded: () => {},
-    logger: testLogger,
-    bodyLimit: '64kb',
-  });
+  app = buildTestPaymentApp(database.db).app;
 });
 
 afterAll(async () => {

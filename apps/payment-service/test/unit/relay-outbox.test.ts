@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import type { OutboxEvent } from '../../src/domain/payment';
 import type { Outbox, OutboxClaim, PendingOutboxEvent, PublishReport } from '../../src/domain/payment-repository';
-import { publishInKeyOrder, relayBatch, relayOutbox, type EventPublisher } from '../../src/domain/relay-outbox';
+import type { EventPublisher } from '../../src/domain/event-publisher';
+import { OutboxRelay, publishInKeyOrder, relayBatch, relayOutbox, type RelayObserver } from '../../src/domain/relay-outbox';
 
 let nextId = 0;
 const event = (partitionKey: string): PendingOutboxEvent => {
@@ -179,5 +180,122 @@ describe('a relay that runs for as long as the service', () => {
     const stopping = new AbortController();
     await relayOutbox(outbox, publisherRefusing(), { batchSize: 1, leaseMs: 60_000, publishDeadlineMs: 30_000, signal: stopping.signal });
     expect(getEventListeners(stopping.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+/** A publisher whose publishes wait until the test lets them go. */
+function heldPublisher(steps: string[]) {
+  let release = () => {};
+  let held = new Promise<void>((resolve) => (release = resolve));
+  const publisher: EventPublisher = {
+    async publish(published) {
+      steps.push(`publish ${published.partitionKey}`);
+      await held;
+    },
+  };
+  return {
+    publisher,
+    letGo: () => {
+      release();
+      held = Promise.resolve();
+    },
+  };
+}
+
+function observing() {
+  const seen = { published: 0, errors: [] as unknown[] };
+  const observer: RelayObserver = { published: (count) => (seen.published += count), error: (error) => seen.errors.push(error) };
+  return { seen, observer };
+}
+
+const RELAY_SETTINGS = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('the relay as the service runs it (ticked by the cron binding, woken by each payment)', () => {
+  it('when a payment wakes it, relays at once; when a payment wakes it during a run, goes round once more for the new event', async () => {
+    const steps: string[] = [];
+    const pending = [event('ORD-K')];
+    const { outbox } = memoryOutbox(pending, steps);
+    const { publisher, letGo } = heldPublisher(steps);
+    const { seen, observer } = observing();
+    const relay = new OutboxRelay({ outbox, publisher, observer }, RELAY_SETTINGS);
+
+    const run = relay.wake();
+    await settle();
+    expect(relay.relaying).toBe(true);
+    pending.push(event('ORD-L'));
+    const woken = relay.wake();
+    letGo();
+
+    expect(await run).toBe(2);
+    expect(await woken).toBe(2); // the same run
+    expect(steps).toEqual(['claim 1', 'publish ORD-K', 'record 1', 'claim 1', 'publish ORD-L', 'record 1']);
+    expect(seen.published).toBe(2);
+    expect(relay.relaying).toBe(false);
+  });
+
+  it('when a tick comes while a run goes on, starts no second run and claims nothing more', async () => {
+    const steps: string[] = [];
+    const pending = [event('ORD-M')];
+    const { outbox } = memoryOutbox(pending, steps);
+    const { publisher, letGo } = heldPublisher(steps);
+    const relay = new OutboxRelay({ outbox, publisher, observer: observing().observer }, RELAY_SETTINGS);
+
+    const first = relay.tick();
+    await settle();
+    pending.push(event('ORD-N'));
+    const second = relay.tick();
+    expect([first.started, second.started]).toEqual([true, false]);
+    expect(await second.done).toBe(0);
+    letGo();
+
+    expect(await first.done).toBe(1);
+    // ORD-N waits for the next tick: the tick that came during the run added nothing.
+    expect(steps).toEqual(['claim 1', 'publish ORD-M', 'record 1']);
+    const third = relay.tick();
+    expect(third.started).toBe(true);
+    expect(await third.done).toBe(1);
+  });
+
+  it('when stopped during a run, hands back what the run claimed and did not publish, and relays nothing after', async () => {
+    const steps: string[] = [];
+    const events = [event('ORD-P'), event('ORD-P')];
+    const pending = [...events];
+    const { outbox, recorded } = memoryOutbox(pending, steps);
+    const { publisher } = heldPublisher(steps); // never let go: a publish that outlasts the shutdown's wait
+    const relay = new OutboxRelay({ outbox, publisher, observer: observing().observer }, RELAY_SETTINGS);
+
+    const run = relay.tick();
+    await settle();
+    await relay.stop();
+
+    expect(await run.done).toBe(0);
+    expect(recorded).toEqual([{ publishedIds: [], notStartedIds: [events[0]!.id, events[1]!.id] }]);
+    pending.push(event('ORD-Q'));
+    expect(relay.tick().started).toBe(false);
+    expect(await relay.wake()).toBe(0);
+    expect(steps).toEqual(['claim 2', 'publish ORD-P', 'record 0']);
+  });
+
+  it('when a run fails (the database is away), tells the observer and ends; the next tick runs again', async () => {
+    const steps: string[] = [];
+    const { outbox } = memoryOutbox([event('ORD-R')], steps);
+    const claim = outbox.claim.bind(outbox);
+    let down = true;
+    outbox.claim = async (limit, leaseMs) => {
+      if (down) throw new Error('connection refused');
+      return claim(limit, leaseMs);
+    };
+    const { seen, observer } = observing();
+    const relay = new OutboxRelay({ outbox, publisher: publisherRefusing(), observer }, RELAY_SETTINGS);
+
+    relay.wake(); // a wake during the failing run does not make it go round again at once
+    expect(await relay.wake()).toBe(0);
+    expect(seen.errors).toHaveLength(1);
+    expect(relay.relaying).toBe(false);
+
+    down = false;
+    expect(await relay.tick().done).toBe(1);
+    expect(seen.published).toBe(1);
   });
 });

@@ -1,0 +1,45 @@
+// payment-service as its HTTP tests build it: a real database, the real event
+// publisher against a stub sidecar (test-support/stub-sidecar.ts) when a test
+// brings one, and the outbox relay stopped unless the test asks for it, so a
+// test that drives the relay itself counts its own rounds.
+import request from 'supertest';
+import { DaprSidecar, type Knex } from '@orderflow/service-kit';
+import type express from 'express';
+import { buildPaymentApp, type PaymentAppDeps } from '../../src/app';
+import type { EventPublisher } from '../../src/domain/event-publisher';
+import { DaprEventPublisher } from '../../src/sidecar/event-publisher';
+import { testLogger } from '../../../../test-support/logger';
+
+/** What the stub "sidecar" presents to the app (APP_API_TOKEN), in the tests that guard the app with it. */
+export const TEST_APP_TOKEN = 'test-app-token-0123456789';
+
+/** The relay's settings in tests: the service's defaults (config.ts, PUBLISH_DEADLINE_MS). */
+export const TEST_RELAY_OPTIONS = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
+
+/** The real publisher, through a stub sidecar on `sidecarPort`. */
+export function publisherFor(sidecarPort: number): DaprEventPublisher {
+  return new DaprEventPublisher(new DaprSidecar({ host: '127.0.0.1', port: sidecarPort }), 'kafka-pubsub');
+}
+
+/** For tests with no sidecar: any publish fails, as with the sidecar down. */
+const noSidecar: EventPublisher = {
+  publish: async () => {
+    throw new Error('this test app has no sidecar');
+  },
+};
+
+export function buildTestPaymentApp(db: Knex, overrides: Partial<PaymentAppDeps> = {}, options: { relay?: 'running' | 'stopped' } = {}) {
+  const built = buildPaymentApp({
+    db,
+    publisher: noSidecar,
+    relay: TEST_RELAY_OPTIONS,
+    logger: testLogger,
+    bodyLimit: '64kb',
+    ...overrides,
+  });
+  if (options.relay !== 'running') void built.relay.stop();
+  return built;
+}
+
+/** Requests as our sidecar relays them: with the app token. */
+export const viaSidecar = (app: express.Express) => request.agent(app).set('dapr-api-token', TEST_APP_TOKEN);

@@ -1,0 +1,112 @@
+// POST /outbox-relay, the tick of the Dapr cron binding `outbox-relay`
+// (components/outbox-relay.yaml), on a real database: it publishes what waits in
+// the outbox with no payment to wake the relay, runs one relay at a time, and
+// answers only the app's own sidecar.
+import request from 'supertest';
+import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
+import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
+import { migrations } from '../../src/data/migrations';
+import { buildTestPaymentApp, publisherFor, TEST_APP_TOKEN, viaSidecar } from './payment-test-app';
+
+let database: TestDatabase;
+let sidecar: StubSidecar;
+
+beforeAll(async () => {
+  database = await createTestDatabase('payment-service', migrations);
+  sidecar = await startStubSidecar();
+});
+
+afterAll(async () => {
+  await sidecar.close();
+  await database.drop();
+});
+
+beforeEach(async () => {
+  sidecar.requests.length = 0;
+  sidecar.answerWith(() => ({ status: 204 }));
+  await database.db('outbox_events').whereNull('published_at').update({ published_at: database.db.fn.now() });
+});
+
+let sequence = 0;
+/** A payment recorded by an app whose relay is stopped: its event waits in the outbox, and nothing woke a relay. */
+async function eventLeftInTheOutbox(): Promise<string> {
+  const orderReference = `ORD-RELAY${Date.now()}${(sequence += 1)}`;
+  const { app } = buildTestPaymentApp(database.db);
+  const recorded = await request(app)
+    .post('/payments')
+    .send({
+      orderReference,
+      amount: '12.00',
+      currency: 'EUR',
+      paymentMethod: 'VISA',
+      customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+    });
+  expect(recorded.status).toBe(201);
+  return orderReference;
+}
+
+const publishedAt = async (orderReference: string) =>
+  (await database.db('outbox_events').where({ partition_key: orderReference }).first()).published_at as Date | null;
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The app as the service runs it: the relay running, the real publisher, guarded by the app token. */
+const runningApp = () => buildTestPaymentApp(database.db, { publisher: publisherFor(sidecar.port), appApiToken: TEST_APP_TOKEN }, { relay: 'running' });
+
+describe('POST /outbox-relay (the cron binding\'s tick)', () => {
+  it('publishes an event left in the outbox through the sidecar and marks it sent, with no payment to wake the relay', async () => {
+    const orderReference = await eventLeftInTheOutbox();
+    const { app, relay } = runningApp();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await publishedAt(orderReference)).toBeNull(); // nothing relays it but the tick
+
+    const tick = await viaSidecar(app).post('/outbox-relay');
+
+    expect(tick.status).toBe(200);
+    expect(tick.body).toEqual({ relaying: true });
+    await eventually('the event marked sent', () => publishedAt(orderReference));
+    const published = sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/kafka-pubsub/payment-topic'));
+    expect(published.map((call) => (call.body as { data: { orderReference: string } }).data.orderReference)).toEqual([orderReference]);
+    await relay.stop();
+  });
+
+  it('when a tick comes while a relay run goes on, answers that it skipped, and the event goes out once', async () => {
+    const orderReference = await eventLeftInTheOutbox();
+    sidecar.answerWith(() => ({ status: 204, delayMs: 500 })); // a slow publish keeps the run going
+    const { app, relay } = runningApp();
+
+    const first = await viaSidecar(app).post('/outbox-relay');
+    const second = await viaSidecar(app).post('/outbox-relay');
+
+    expect(first.body).toEqual({ relaying: true });
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ skipped: 'previous relay run still going' });
+    await eventually('the event marked sent', () => publishedAt(orderReference));
+    expect(sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/'))).toHaveLength(1);
+    await relay.stop();
+  });
+
+  it('refuses a caller without the app token (401 problem+json) and relays nothing', async () => {
+    const orderReference = await eventLeftInTheOutbox();
+    const { app, relay } = runningApp();
+
+    for (const token of [undefined, 'not-the-sidecars-token-0123']) {
+      const call = request(app).post('/outbox-relay');
+      const refused = await (token ? call.set('dapr-api-token', token) : call);
+      expect(refused.status).toBe(401);
+      expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await publishedAt(orderReference)).toBeNull();
+    expect(sidecar.requests).toHaveLength(0);
+    await relay.stop();
+  });
+});
