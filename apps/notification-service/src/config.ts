@@ -6,7 +6,7 @@ const configShape = {
   ...commonEnv({
     appPort: 3003,
     daprHttpPort: 3503,
-    // Development default only: the local cluster's dev password (scripts/lib/postgres.mjs).
+    // Development default only: the local cluster's dev password (tools/devstack/pieces/postgres.mjs).
     databaseUrl: 'postgres://notifications_service:notifications-dev-password@127.0.0.1:5432/orderflow_notifications',
   }),
   /** The Dapr SMTP output binding (components/email-binding.yaml). */

@@ -22,7 +22,7 @@ const configShape = {
   ...commonEnv({
     appPort: 3001,
     daprHttpPort: 3501,
-    // Development default only: the local cluster's dev password (scripts/lib/postgres.mjs).
+    // Development default only: the local cluster's dev password (tools/devstack/pieces/postgres.mjs).
     databaseUrl: 'postgres://orders_service:orders-dev-password@127.0.0.1:5432/orderflow_orders',
   }),
   /** The Dapr app-id of payment-service, resolved by the sidecar. */

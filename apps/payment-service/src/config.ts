@@ -6,7 +6,7 @@ const configShape = {
   ...commonEnv({
     appPort: 3002,
     daprHttpPort: 3502,
-    // Development default only: the local cluster's dev password (scripts/lib/postgres.mjs).
+    // Development default only: the local cluster's dev password (tools/devstack/pieces/postgres.mjs).
     databaseUrl: 'postgres://payments_service:payments-dev-password@127.0.0.1:5432/orderflow_payments',
   }),
   /** The Dapr pub/sub component (components/kafka-pubsub.yaml) events go out through. */
