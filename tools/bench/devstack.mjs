@@ -1,6 +1,6 @@
 // Everything the bench takes from the dev platform (the launcher's modules in
 // tools/devstack), in one place: when those modules move, only this file changes.
-export { signDevToken } from '../devstack/pieces/dev-issuer.mjs';
+export { devTokenSigner, signDevToken } from '../devstack/pieces/dev-issuer.mjs';
 export { kafkaVersion } from '../devstack/pieces/kafka.mjs';
 export { databaseUrl } from '../devstack/pieces/postgres.mjs';
 export { commandLineOf, PROCESS_FILE } from '../devstack/lib/processes.mjs';

@@ -13,7 +13,7 @@
 //   accepted: [[reference, email, acceptedAtMs, status], ...] (orders only), cpuSeconds, maxRssKb }
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { signDevToken } from './devstack.mjs';
+import { devTokenSigner } from './devstack.mjs';
 
 const require = createRequire(import.meta.url);
 let autocannon;
@@ -55,6 +55,9 @@ const latencies = [];
 const accepted = [];
 const statusCounts = {};
 
+// One signer for the run: the issuer's key is read once, not per request.
+const signToken = spec.kind === 'order' ? devTokenSigner() : undefined;
+
 const instance = autocannon({
   url: spec.url,
   connections: spec.connections,
@@ -69,7 +72,7 @@ const instance = autocannon({
         context.email = customer.email;
         request.body = JSON.stringify(body);
         // Orders are placed by their customer: a token of the development issuer (README "Security").
-        if (spec.kind === 'order') request.headers = { ...request.headers, authorization: `Bearer ${signDevToken(customer.id)}` };
+        if (spec.kind === 'order') request.headers = { ...request.headers, authorization: `Bearer ${signToken(customer.id)}` };
         return request;
       },
       onResponse(status, body, context) {

@@ -218,15 +218,25 @@ const base64url = (value) => Buffer.from(typeof value === 'string' ? value : JSO
  * `expiresInSeconds` (1 h by default; negative: already expired).
  */
 export function signDevToken(customerId, { expiresInSeconds = 3_600, file = DEV_ISSUER_FILE } = {}) {
+  return devTokenSigner({ expiresInSeconds, file })(customerId);
+}
+
+/**
+ * A signer that reads the issuer's file and imports its key once: the bench signs a
+ * token per request, and re-reading the key each time would load the machine it measures.
+ */
+export function devTokenSigner({ expiresInSeconds = 3_600, file = DEV_ISSUER_FILE } = {}) {
   const state = readDevIssuer(file);
   if (!state) throw new SetupError('no development issuer has started yet', { hint: 'start orderflow first: npm start' });
-  const now = Math.floor(Date.now() / 1000);
-  const header = { alg: state.algorithm, typ: 'JWT', kid: state.kid };
-  const payload = { iss: state.issuer, aud: state.audience, sub: customerId, iat: now, exp: now + expiresInSeconds };
-  const signingInput = `${base64url(header)}.${base64url(payload)}`;
   const key = crypto.createPrivateKey({ key: state.privateKey, format: 'jwk' });
-  const signature = crypto.sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
-  return `${signingInput}.${signature.toString('base64url')}`;
+  const header = { alg: state.algorithm, typ: 'JWT', kid: state.kid };
+  return (customerId) => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { iss: state.issuer, aud: state.audience, sub: customerId, iat: now, exp: now + expiresInSeconds };
+    const signingInput = `${base64url(header)}.${base64url(payload)}`;
+    const signature = crypto.sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' });
+    return `${signingInput}.${signature.toString('base64url')}`;
+  };
 }
 
 /** The issuer this process started, and its issuer file (stop() closes it). */

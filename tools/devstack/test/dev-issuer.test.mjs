@@ -9,7 +9,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { devIssuerEnvironment, fetchDevIssuerJwks, readDevIssuer, signDevToken, startDevIssuer } from '../pieces/dev-issuer.mjs';
+import { devIssuerEnvironment, devTokenSigner, fetchDevIssuerJwks, readDevIssuer, signDevToken, startDevIssuer } from '../pieces/dev-issuer.mjs';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-issuer-'));
 after(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -51,6 +51,23 @@ describe('the development issuer', () => {
         AUTH_JWKS_URI: issuer.jwksUri,
         AUTH_ALGORITHMS: 'ES256',
       });
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it('gives the bench a signer that reads its key once and signs a verifiable token for each customer, even after the file is gone', async () => {
+    const file = path.join(folder, 'signer.json');
+    const issuer = await startDevIssuer({ port: 0, file });
+    try {
+      const jwks = await (await fetch(issuer.jwksUri)).json();
+      const sign = devTokenSigner({ file });
+      fs.rmSync(file);
+      for (const customer of ['c-1', 'c-2']) {
+        const payload = verify(sign(customer), jwks);
+        assert.equal(payload?.sub, customer);
+        assert.equal(payload.iss, issuer.issuer);
+      }
     } finally {
       await issuer.close();
     }
