@@ -9,12 +9,13 @@ import { parseInput } from '@orderflow/service-kit';
 import { recordPaymentConfirmed, type DeliveryOutcome } from '../domain/record-payment-confirmed';
 import type { NotificationRepository } from '../domain/notification-repository';
 import type { NotificationMetrics } from '../metrics';
-import { deliverySchema } from './notification-schemas';
+import type { z } from 'zod';
+import { deliverySchema, type deliveryVerdictSchema } from './notification-schemas';
 
 export const PAYMENT_CONFIRMED_ROUTE = '/events/payment-confirmed';
 
 /** Dapr's words for an outcome: SUCCESS (done), DROP (never deliver again: to the dead-letter topic). */
-const DAPR_STATUS: Record<DeliveryOutcome['kind'], 'SUCCESS' | 'DROP'> = { recorded: 'SUCCESS', duplicate: 'SUCCESS', rejected: 'DROP' };
+const DAPR_STATUS: Record<DeliveryOutcome['kind'], z.infer<typeof deliveryVerdictSchema>['status']> = { recorded: 'SUCCESS', duplicate: 'SUCCESS', rejected: 'DROP' };
 
 export function eventRoutes(deps: { notifications: NotificationRepository; metrics: NotificationMetrics; emailOwed: () => void }) {
   return (router: Router) => {

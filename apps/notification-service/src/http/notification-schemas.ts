@@ -31,3 +31,9 @@ export const notificationViewSchema = z.object({
 
 /** What the sidecar delivers: a CloudEvent, i.e. a JSON object; its content is read by the route and judged by the use case. */
 export const deliverySchema = z.looseObject({}).meta({ description: 'A CloudEvent 1.0 (structured mode)' });
+
+/** The verdict for the sidecar (http/event-routes.ts): SUCCESS, or DROP to the dead-letter topic. */
+export const deliveryVerdictSchema = z.object({ status: z.enum(['SUCCESS', 'DROP']) });
+
+/** The cron binding's tick (http/dispatch-routes.ts): how many sends are in flight. */
+export const dispatchTickAnswerSchema = z.object({ sending: z.int() });

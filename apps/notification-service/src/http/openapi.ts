@@ -3,7 +3,15 @@ import { buildOpenApiDocument, standardOperations } from '@orderflow/service-kit
 import { z } from 'zod';
 import { PAYMENT_CONFIRMED_ROUTE } from './event-routes';
 import { DISPATCH_ROUTE } from './dispatch-routes';
-import { deliverySchema, listNotificationsQuerySchema, notificationViewSchema, rearmAnswerSchema, rearmRequestSchema } from './notification-schemas';
+import {
+  deliverySchema,
+  deliveryVerdictSchema,
+  dispatchTickAnswerSchema,
+  listNotificationsQuerySchema,
+  notificationViewSchema,
+  rearmAnswerSchema,
+  rearmRequestSchema,
+} from './notification-schemas';
 
 export const notificationServiceOpenApi = buildOpenApiDocument(
   {
@@ -37,7 +45,7 @@ export const notificationServiceOpenApi = buildOpenApiDocument(
       operationId: 'dispatchEmails',
       summary: 'The cron binding\'s tick: send what is due, take over what was abandoned',
       tags: ['internal'],
-      responses: { 200: { description: 'Dispatching', schema: z.object({ sending: z.int() }) } },
+      responses: { 200: { description: 'Dispatching', schema: dispatchTickAnswerSchema } },
     },
     {
       method: 'post',
@@ -50,7 +58,7 @@ export const notificationServiceOpenApi = buildOpenApiDocument(
       responses: {
         200: {
           description: 'The verdict for the sidecar: SUCCESS (recorded; the e-mail is sent from the table), DROP (to the dead-letter topic)',
-          schema: z.object({ status: z.enum(['SUCCESS', 'DROP']) }),
+          schema: deliveryVerdictSchema,
         },
       },
     },

@@ -1,6 +1,5 @@
 // order-service's API as an OpenAPI 3.1 document, from the schemas its routes validate with.
 import { buildOpenApiDocument, standardOperations, type OperationSpec } from '@orderflow/service-kit';
-import { z } from 'zod';
 import {
   idempotencyHeaderSchema,
   listOrdersQuerySchema,
@@ -9,12 +8,8 @@ import {
   orderViewSchema,
   pendingOrderViewSchema,
   placeOrderSchema,
+  sweepReportSchema,
 } from './order-schemas';
-
-const sweepReportSchema = z.union([
-  z.object({ tried: z.int(), paid: z.int(), stillPending: z.int(), rejected: z.int(), leaseLost: z.int() }),
-  z.object({ skipped: z.string() }),
-]);
 
 const CALLERS =
   'Callers: a customer with a bearer token (JWT) from the customers\' identity provider, acting on their own orders; ' +

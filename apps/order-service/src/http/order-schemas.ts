@@ -95,3 +95,9 @@ export const pendingOrderViewSchema = orderViewSchema.extend({
 });
 
 export const orderPageSchema = z.object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() });
+
+/** The cron binding's tick (http/sweep-routes.ts): what the sweep did, or that the previous one still runs. */
+export const sweepReportSchema = z.union([
+  z.object({ tried: z.int(), paid: z.int(), stillPending: z.int(), rejected: z.int(), leaseLost: z.int() }),
+  z.object({ skipped: z.string() }),
+]);
