@@ -84,9 +84,9 @@ export async function runSuites(suites, jestArgs) {
         jest(
           'services',
           {
-            ORDER_TEST_DATABASE_URL: postgres.databaseUrl('order-service', { test: true }),
-            PAYMENT_TEST_DATABASE_URL: postgres.databaseUrl('payment-service', { test: true }),
-            NOTIFICATION_TEST_DATABASE_URL: postgres.databaseUrl('notification-service', { test: true }),
+            ORDER_TEST_DATABASE_URL: postgres.databaseUrl('order-service', { variant: 'test' }),
+            PAYMENT_TEST_DATABASE_URL: postgres.databaseUrl('payment-service', { variant: 'test' }),
+            NOTIFICATION_TEST_DATABASE_URL: postgres.databaseUrl('notification-service', { variant: 'test' }),
           },
           jestArgs,
         ),

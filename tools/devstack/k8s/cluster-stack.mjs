@@ -69,7 +69,7 @@ export async function startOrderflowOnCluster({ helm, postgres }) {
       }),
     );
     const inCluster = (service) => {
-      const url = new URL(postgres.databaseUrl(service, { cluster: true }));
+      const url = new URL(postgres.databaseUrl(service, { variant: 'cluster' }));
       url.hostname = infraHost('postgres');
       url.port = String(INFRA_SERVICES.postgres);
       return url.toString();
@@ -116,7 +116,7 @@ export async function clusterTestSetup({ publicUrl, helm, postgres }) {
     namespace: RELEASE_NAMESPACE,
     chart: CHART,
     valuesFiles: [LOCAL_VALUES, RUN_VALUES],
-    databaseUrls: Object.fromEntries(SERVICES.map((service) => [service, postgres.databaseUrl(service, { cluster: true })])),
+    databaseUrls: Object.fromEntries(SERVICES.map((service) => [service, postgres.databaseUrl(service, { variant: 'cluster' })])),
     sidecarImage: localImage('dapr/daprd', DAPR_TAG),
     appImages: Object.fromEntries(SERVICES.map((service) => [service, localImage(`orderflow/${service}`, chartAppVersion())])),
   };

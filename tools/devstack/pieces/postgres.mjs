@@ -66,6 +66,13 @@ export const SERVICE_DATABASES = {
 };
 
 const passwordOf = (entry) => process.env[entry.passwordEnv] || entry.devPassword;
+
+/** Each service's databases: the one `npm start` uses, the tests' and the local Kubernetes cluster's. */
+const DATABASE_VARIANTS = Object.freeze({ start: '', test: '_test', cluster: '_cluster' });
+const databaseName = (entry, variant) => {
+  if (!(variant in DATABASE_VARIANTS)) throw new Error(`unknown database variant "${variant}" (expected one of ${Object.keys(DATABASE_VARIANTS).join(', ')})`);
+  return `${entry.database}${DATABASE_VARIANTS[variant]}`;
+};
 const isRoot = () => process.getuid?.() === 0;
 const existingServer = () => Boolean(settings.postgres.adminUser);
 
@@ -73,14 +80,14 @@ const existingServer = () => Boolean(settings.postgres.adminUser);
  * postgres://<role>:<password>@<host>:<port>/<database> for one service.
  * @param {'order-service'|'payment-service'|'notification-service'} service
  */
-export function databaseUrl(service, { test = false, cluster = false } = {}) {
+export function databaseUrl(service, { variant = 'start' } = {}) {
   const entry = SERVICE_DATABASES[service];
   if (!entry) {
     throw new Error(`unknown service "${service}" (expected one of ${Object.keys(SERVICE_DATABASES).join(', ')})`);
   }
   const { host, port } = settings.postgres;
   const hostPart = host.includes(':') ? `[${host}]` : host;
-  const database = test ? `${entry.database}_test` : cluster ? `${entry.database}_cluster` : entry.database;
+  const database = databaseName(entry, variant);
   return `postgres://${encodeURIComponent(entry.role)}:${encodeURIComponent(passwordOf(entry))}@${hostPart}:${port}/${encodeURIComponent(database)}`;
 }
 
@@ -567,7 +574,7 @@ const psqlQuote = (value) =>
 export async function ensureDatabases() {
   let script = '';
   for (const entry of Object.values(SERVICE_DATABASES)) {
-    for (const database of [entry.database, `${entry.database}_test`, `${entry.database}_cluster`]) {
+    for (const database of Object.keys(DATABASE_VARIANTS).map((variant) => databaseName(entry, variant))) {
       script +=
         `\\set role ${psqlQuote(entry.role)}\n` +
         `\\set password ${psqlQuote(passwordOf(entry))}\n` +
@@ -584,7 +591,7 @@ export async function ensureDatabases() {
  * starts from nothing, so its migration hooks are what creates every table.
  */
 export async function recreateClusterDatabases() {
-  const drops = Object.values(SERVICE_DATABASES).map((entry) => `DROP DATABASE IF EXISTS "${entry.database}_cluster" WITH (FORCE);\n`).join('');
+  const drops = Object.values(SERVICE_DATABASES).map((entry) => `DROP DATABASE IF EXISTS "${databaseName(entry, 'cluster')}" WITH (FORCE);\n`).join('');
   await adminPsql({ input: drops });
   await ensureDatabases();
 }

@@ -96,3 +96,14 @@ describe('the pieces of the dev platform', () => {
     }
   });
 });
+
+describe('the postgres piece', () => {
+  it("names each service's database for npm start, the tests and the local cluster, and refuses a variant it does not know", async () => {
+    const { databaseUrl } = await import('../pieces/postgres.mjs');
+    const databaseOf = (variant) => new URL(databaseUrl('payment-service', variant && { variant })).pathname;
+    assert.equal(databaseOf(undefined), '/orderflow_payments');
+    assert.equal(databaseOf('test'), '/orderflow_payments_test');
+    assert.equal(databaseOf('cluster'), '/orderflow_payments_cluster');
+    assert.throws(() => databaseOf('staging'), /unknown database variant "staging"/);
+  });
+});
