@@ -12,23 +12,22 @@ const README = path.join(ROOT, 'README.md');
 /** Where the README's layout block starts describing a path. */
 const LAYOUT_PATH_COLUMN = 32;
 
-/** README.md and every Markdown file under docs/. */
+/** README.md, every Markdown file under docs/, and the READMEs of the chart and the tools. */
 function documentationFiles() {
-  const found = [README];
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.md')) found.push(full);
-    }
-  };
-  walk(path.join(ROOT, 'docs'));
-  return found;
+  const underDocs = fs
+    .readdirSync(path.join(ROOT, 'docs'), { recursive: true })
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => path.join(ROOT, 'docs', name));
+  const readmes = ['charts/orderflow/README.md', 'tools/devstack/README.md', 'tools/bench/README.md'].map((name) => path.join(ROOT, name));
+  return [README, ...underDocs, ...readmes];
 }
+
+/** Markdown without its fenced code blocks. */
+const withoutFences = (markdown) => markdown.replace(/^```[\s\S]*?^```/gm, '');
 
 /** The text outside fenced code blocks and inline code: links there are examples, not links. */
 function prose(markdown) {
-  return markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+  return withoutFences(markdown).replace(/`[^`\n]*`/g, '');
 }
 
 /** `[text](target)` links whose target is not a URL. */
@@ -46,7 +45,7 @@ export function relativeLinks(markdown) {
 export function headingAnchors(markdown) {
   const anchors = new Set();
   const seen = new Map();
-  for (const line of markdown.replace(/^```[\s\S]*?^```/gm, '').split('\n')) {
+  for (const line of withoutFences(markdown).split('\n')) {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!heading) continue;
     const text = heading[1].replace(/`/g, '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
@@ -69,7 +68,7 @@ function brokenLink(fromFile, target) {
   return undefined;
 }
 
-describe('the README and docs/', () => {
+describe('the README, docs/ and the other READMEs', () => {
   it('link only to files that exist, and to headings that exist', () => {
     const broken = [];
     for (const file of documentationFiles()) {
