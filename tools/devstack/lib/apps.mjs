@@ -9,7 +9,7 @@ import { LOCAL, ROOT, settings } from './settings.mjs';
 import { databaseUrl } from '../pieces/postgres.mjs';
 import { DEV_SECRETS_FILE } from './dev-secrets.mjs';
 import { devIssuerEnvironment } from '../pieces/dev-issuer.mjs';
-import { httpAnswers, tcpAnswers } from './local-files.mjs';
+import { freePort, httpAnswers, tcpAnswers } from './local-files.mjs';
 import { forgetProcess, startProcess, startSupervised } from './processes.mjs';
 import { NAMESPACE, sidecarMtls, spiffeIdOf } from '../pieces/sentry.mjs';
 import { info, SetupError, waitFor } from './step.mjs';
@@ -302,25 +302,6 @@ export async function startApps(toolchain) {
   // Up: from now on a process that dies is restarted, as Kubernetes restarts a container.
   for (const handle of handles) handle.arm();
   return { handles, tokens };
-}
-
-/** A port on 127.0.0.1 that nothing listens on, below Linux's range of outgoing ports (see settings.mjs). */
-async function freePort(taken) {
-  const net = await import('node:net');
-  for (let tries = 0; tries < 200; tries += 1) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(candidate)) continue;
-    const free = await new Promise((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free && !(await tcpAnswers(candidate))) {
-      taken.add(candidate);
-      return candidate;
-    }
-  }
-  throw new SetupError('found no free port between 20000 and 32000 for another instance');
 }
 
 const instanceNumbers = {};

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { isMissing, isNoAnswer } from './errors.mjs';
+import { SetupError } from './step.mjs';
 
 /** The JSON in `file`, or `{}` when it is missing or unreadable (a stamp not written yet). */
 export function readStamp(file) {
@@ -62,4 +63,22 @@ export async function httpAnswers(url, { headers = {}, timeoutMs = 2_000, accept
     if (isNoAnswer(error)) return false;
     throw error;
   }
+}
+
+/** A port on 127.0.0.1 that nothing listens on, below Linux's range of outgoing ports (see settings.mjs). */
+export async function freePort(taken = new Set()) {
+  for (let tries = 0; tries < 200; tries += 1) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(candidate)) continue;
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free && !(await tcpAnswers(candidate))) {
+      taken.add(candidate);
+      return candidate;
+    }
+  }
+  throw new SetupError('found no free port between 20000 and 32000 for another instance');
 }

@@ -4,18 +4,10 @@
 // takes against the Docker alternative's containers or a second terminal's stack.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../lib/local-files.mjs';
 
 // Before the piece reads its settings: ports of this test's own.
 const smtpPort = await freePort();

@@ -3,21 +3,13 @@
 // healthy" in time, rather than throwing, hanging or saying yes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../lib/local-files.mjs';
 
 const PIECES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pieces');
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // Before the pieces read their settings: every port one where nothing listens.
 for (const name of ['PG_PORT', 'KAFKA_PORT', 'KAFKA_CONTROLLER_PORT', 'SMTP_PORT', 'MAILDEV_WEB_PORT', 'ZIPKIN_PORT', 'SENTRY_PORT', 'SENTRY_HEALTHZ_PORT']) {

@@ -9,6 +9,7 @@ import { recordPayment } from '../../src/domain/record-payment';
 import type { EventPublisher } from '../../src/domain/event-publisher';
 import { relayBatch, relayOutbox } from '../../src/domain/relay-outbox';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
+import { forgetUnpublishedEvents } from './payment-test-app';
 
 let database: TestDatabase;
 let outbox: KnexPaymentRepository;
@@ -23,8 +24,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  // Earlier tests' events are not this test's business.
-  await database.db('outbox_events').whereNull('published_at').update({ published_at: database.db.fn.now() });
+  await forgetUnpublishedEvents(database.db);
 });
 
 let sequence = 0;

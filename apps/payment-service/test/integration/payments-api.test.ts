@@ -9,7 +9,7 @@ import type { DaprEventPublisher } from '../../src/sidecar/event-publisher';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
-import { buildTestPaymentApp, publisherFor, TEST_RELAY_OPTIONS } from './payment-test-app';
+import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_RELAY_OPTIONS } from './payment-test-app';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const relayOptions = TEST_RELAY_OPTIONS;
@@ -45,8 +45,7 @@ afterAll(async () => {
 beforeEach(async () => {
   sidecar.requests.length = 0;
   sidecar.answerWith(() => ({ status: 204 }));
-  // Earlier tests' events are not this test's business.
-  await database.db('outbox_events').whereNull('published_at').update({ published_at: database.db.fn.now() });
+  await forgetUnpublishedEvents(database.db);
 });
 
 const rowsFor = async (orderReference: string) => ({

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { migrations } from '../../src/data/migrations';
-import { buildTestPaymentApp, publisherFor, TEST_APP_TOKEN, viaSidecar } from './payment-test-app';
+import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_APP_TOKEN, viaSidecar } from './payment-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
@@ -24,7 +24,7 @@ afterAll(async () => {
 beforeEach(async () => {
   sidecar.requests.length = 0;
   sidecar.answerWith(() => ({ status: 204 }));
-  await database.db('outbox_events').whereNull('published_at').update({ published_at: database.db.fn.now() });
+  await forgetUnpublishedEvents(database.db);
 });
 
 let sequence = 0;
