@@ -164,7 +164,11 @@ describe('rate limits', () => {
       expect(Number(held!.retryAfter)).toBeGreaterThan(0);
       expect(sent).toBeGreaterThan(500);
       // Even with a valid token, this address waits; the same customer from another address is served.
-      expect((await get(good)).status).toBe(429);
+      // The quota refills at 10 a second, so on a busy machine a token or two may be back by
+      // now: of a burst of 30, some are still held.
+      const burst = await Promise.all(Array.from({ length: 30 }, () => get(good)));
+      expect(burst.filter((answer) => answer.status === 429).length).toBeGreaterThan(0);
+      expect(burst.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
       expect((await request('GET', `${publicUrl()}/orders`, undefined, good)).status).toBe(200);
     } finally {
       agent.destroy();

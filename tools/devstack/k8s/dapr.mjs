@@ -25,6 +25,8 @@ import { reportAndGoOn } from '../lib/errors.mjs';
 
 const CONTROL_PLANE = ['operator', 'injector', 'sentry'];
 const DAPR_BIN = path.join(BIN, 'dapr');
+/** What the child process that builds our daprd imports (a URL: its cwd is not this folder). */
+export const DAPR_TOOLCHAIN_MODULE = new URL('../pieces/dapr-toolchain.mjs', import.meta.url).href;
 const STAMP = path.join(K8S_DIR, 'build-stamp.json');
 /** The images' tag: the Dapr release without its "v". */
 export const TAG = DAPR_PINS.dapr.slice(1);
@@ -57,7 +59,7 @@ async function ensureControlPlaneBinaries() {
  * inherit it).
  */
 async function ensureOurDaprd() {
-  const script = "import('../pieces/dapr-toolchain.mjs').then(async (m) => { const t = await m.ensureDaprToolchain(); console.log('DAPRD=' + t.daprd); })";
+  const script = `import(${JSON.stringify(DAPR_TOOLCHAIN_MODULE)}).then(async (m) => { const t = await m.ensureDaprToolchain(); console.log('DAPRD=' + t.daprd); })`;
   const output = await run('nice', ['-n', '19', 'ionice', '-c3', process.execPath, '--input-type=module', '-e', script], { cwd: ROOT });
   return /^DAPRD=(.+)$/m.exec(output)[1];
 }

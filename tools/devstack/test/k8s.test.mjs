@@ -1,9 +1,11 @@
 // The pure parts of `npm run k8s` (the cluster itself is proven by running it:
 // up, down, and the leftover check).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { KUBE_COMMANDS, wrapperModuleFiles } from '../k8s/build.mjs';
 import { dockerfileBaseImage } from '../k8s/app-images.mjs';
+import { DAPR_TOOLCHAIN_MODULE } from '../k8s/dapr.mjs';
 
 const kubernetesGoMod = (stagingCount) => `module k8s.io/kubernetes
 
@@ -56,5 +58,14 @@ describe('the base image of the Dockerfile', () => {
     });
     assert.throws(() => dockerfileBaseImage('FROM node:24.1.2-bookworm-slim\n'), /the Dockerfile has no "ARG NODE_IMAGE=<image>" line/);
     assert.throws(() => dockerfileBaseImage('ARG NODE_IMAGE=node:24-alpine\n'), /unexpected base image node:24-alpine/);
+  });
+});
+
+describe('our daprd for the cluster', () => {
+  it('is built by a child process that finds the toolchain module from any working directory', () => {
+    const script = `import(${JSON.stringify(DAPR_TOOLCHAIN_MODULE)}).then((m) => console.log(typeof m.ensureDaprToolchain))`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: '/', encoding: 'utf8' });
+    assert.equal(child.stderr, '');
+    assert.equal(child.stdout.trim(), 'function');
   });
 });
