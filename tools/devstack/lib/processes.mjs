@@ -108,13 +108,22 @@ export function startProcess(options) {
   return handle;
 }
 
-/** Appends a line to a process's log (what the launcher did to it). */
+/** Log files a write already failed on: said once, not at every line. */
+const unwritableLogs = new Set();
+
+/**
+ * Appends a line to a process's log (what the launcher did to it). Called from
+ * exit handlers: a log that cannot be written (disk full, no permission) is
+ * reported once and the launcher goes on; a throw there would tear the stack down.
+ */
 function appendToLogFile(logFile, line) {
   try {
     fs.appendFileSync(logFile, line);
   } catch (error) {
     // The log's folder is gone (.local removed while running): nothing to add to.
-    if (!isMissing(error)) throw error;
+    if (isMissing(error) || unwritableLogs.has(logFile)) return;
+    unwritableLogs.add(logFile);
+    reportAndGoOn(`writing to ${logFile}`)(error);
   }
 }
 
@@ -206,7 +215,8 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
   };
   let stopping;
   async function stopOnce() {
-    if (!handle.alive) return;
+    // A command that could not be spawned (ENOENT) has no pid and nothing to stop.
+    if (!handle.alive || child.pid === undefined) return;
     try {
       process.kill(-child.pid, stopSignal);
       // A process a test froze (SIGSTOP) acts on the signal only once it runs again.
@@ -293,8 +303,10 @@ export function forgetProcess(entry) {
  */
 export async function stopAll() {
   shuttingDown = true;
-  await Promise.all(running.filter((entry) => entry.tier === 'app').map((entry) => entry.stop()));
+  // One stop that fails is said and the others still run: nothing is left behind half-way.
+  const stopReporting = (entry) => Promise.resolve().then(() => entry.stop()).catch(reportAndGoOn(`stopping ${entry.name}`));
+  await Promise.allSettled(running.filter((entry) => entry.tier === 'app').map(stopReporting));
   for (const entry of [...running].reverse()) {
-    await entry.stop();
+    await stopReporting(entry);
   }
 }
