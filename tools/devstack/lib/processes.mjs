@@ -55,6 +55,14 @@ export function commandLineOf(pid) {
 }
 
 /**
+ * Whether a process of the process file still runs what was recorded for it
+ * (its pid not reused by another program): its command line names the command.
+ */
+export function stillRunsAsRecorded({ pid, command }, readCommandLine = commandLineOf) {
+  return Boolean(command) && Boolean(readCommandLine(pid)?.includes(command));
+}
+
+/**
  * Stops the processes an earlier run left behind when it died without
  * cleaning up (its owner is gone, they are still running the same command).
  * A run that is still alive (npm start in another terminal) is left alone.
@@ -69,7 +77,7 @@ export async function stopOrphans() {
     throw error;
   }
   if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
-  const orphans = Object.values(recorded.processes ?? {}).filter(({ pid, command }) => commandLineOf(pid)?.includes(command));
+  const orphans = Object.values(recorded.processes ?? {}).filter(stillRunsAsRecorded);
   for (const { pid } of orphans) {
     try {
       process.kill(-pid, 'SIGTERM');
@@ -78,11 +86,11 @@ export async function stopOrphans() {
     }
   }
   const deadline = Date.now() + 15_000;
-  while (orphans.some(({ pid, command }) => commandLineOf(pid)?.includes(command)) && Date.now() < deadline) {
+  while (orphans.some(stillRunsAsRecorded) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  for (const { pid, command } of orphans) {
-    if (commandLineOf(pid)?.includes(command)) process.kill(-pid, 'SIGKILL');
+  for (const orphan of orphans) {
+    if (stillRunsAsRecorded(orphan)) process.kill(-orphan.pid, 'SIGKILL');
   }
   fs.rmSync(PROCESS_FILE, { force: true });
   return orphans.length;
@@ -127,7 +135,12 @@ function appendToLogFile(logFile, line) {
   }
 }
 
-function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
+/**
+ * `recordAs`: the command the process file names, when the one spawned execs
+ * another (setpriv ... postgres): /proc then shows the other, and a later run
+ * must recognise it there to stop what a crashed run left.
+ */
+function spawnHandle({ name, command, recordAs, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
   const logFile = logFileFor(name);
   const logFd = fs.openSync(logFile, 'a');
   fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
@@ -162,7 +175,7 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
 
   const handle = {
     name,
-    command,
+    command: recordAs ?? command,
     tier,
     logFile,
     child,
@@ -265,7 +278,7 @@ export function startSupervised(options) {
   });
   Object.assign(unit, {
     tier: options.tier ?? 'infra',
-    command: options.command,
+    command: options.recordAs ?? options.command,
     logFile,
     supervised: true,
     tail: (lines) => unit.handle.tail(lines),

@@ -530,6 +530,8 @@ export async function startPostgres({ fast = false } = {}) {
   const handle = startProcess({
     name: 'postgres',
     command: isRoot() ? 'setpriv' : postgresBin,
+    // setpriv execs postgres: /proc shows postgres, and that is what a later run must find.
+    recordAs: postgresBin,
     args: isRoot() ? [...AS_SYSTEM_USER, postgresBin, ...serverArgs] : serverArgs,
     cwd: L.base,
     // SIGINT = "fast shutdown": disconnects clients, writes a checkpoint, exits cleanly.
