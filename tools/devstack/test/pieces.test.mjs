@@ -90,6 +90,17 @@ describe('the pieces of the dev platform', () => {
 });
 
 describe('the postgres piece', () => {
+  it('a new cluster uses the pinned major (POSTGRES_MAJOR) when it is installed, even beside a newer one; else the newest, and says so', async () => {
+    const { POSTGRES_MAJOR, serverVersionFor } = await import('../pieces/postgres.mjs');
+    const newer = String(Number(POSTGRES_MAJOR) + 2);
+    assert.deepEqual(serverVersionFor([newer, POSTGRES_MAJOR]), { version: POSTGRES_MAJOR });
+    assert.deepEqual(serverVersionFor([POSTGRES_MAJOR]), { version: POSTGRES_MAJOR });
+    const other = serverVersionFor([newer, '13']);
+    assert.equal(other.version, newer);
+    assert.match(other.note, new RegExp(`PostgreSQL ${POSTGRES_MAJOR} \\(POSTGRES_MAJOR\\) is not installed; using ${newer}`));
+    assert.equal(serverVersionFor([]), undefined);
+  });
+
   it("names each service's database for npm start, the tests and the local cluster, and refuses a variant it does not know", async () => {
     const { databaseUrl } = await import('../pieces/postgres.mjs');
     const databaseOf = (variant) => new URL(databaseUrl('payment-service', variant && { variant })).pathname;
