@@ -11,6 +11,7 @@
 // (its README). Only Node built-ins and that plumbing are imported up front: on a
 // fresh clone this script is what runs `npm ci`.
 import { stopOrphans } from '../tools/devstack/lib/processes.mjs';
+import { reportAndGoOn } from '../tools/devstack/lib/errors.mjs';
 import { exitWithError, info, SetupError } from '../tools/devstack/lib/step.mjs';
 import { commandBench, commandInfra, commandStart, stopEverything } from '../tools/devstack/stack.mjs';
 
@@ -37,7 +38,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping everything ...\n`);
-    stopEverything().then(() => process.exit(130));
+    stopEverything()
+      .catch(reportAndGoOn('stopping everything'))
+      .then(() => process.exit(130));
   };
   process.on('SIGINT', () => stopOnSignal('SIGINT'));
   process.on('SIGTERM', () => stopOnSignal('SIGTERM'));

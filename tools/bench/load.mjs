@@ -21,7 +21,7 @@ try {
   autocannon = require('autocannon');
 } catch (error) {
   if (error.code !== 'MODULE_NOT_FOUND') throw error;
-  process.stderr.write('autocannon is not installed: run `npm install` (it is a devDependency)\n');
+  process.stderr.write('autocannon is not installed: run `npm ci` (it is a devDependency)\n');
   process.exit(2);
 }
 

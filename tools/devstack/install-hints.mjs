@@ -4,6 +4,19 @@
 // at a copy you already have. Every piece takes its hint from here
 // (test/install-hints.test.mjs fails on install advice written anywhere else).
 
+import fs from 'node:fs';
+
+/**
+ * The Go that builds daprd and Sentry: the `go` line of dapr/daprd/go.mod, the
+ * one place it is written (pieces/dapr-toolchain.mjs checks `go version` against it).
+ */
+export function requiredGoVersion() {
+  const goMod = fs.readFileSync(new URL('../../dapr/daprd/go.mod', import.meta.url), 'utf8');
+  const match = goMod.match(/^go\s+(\S+)\s*$/m);
+  if (!match) throw new Error('dapr/daprd/go.mod has no go line');
+  return match[1];
+}
+
 /**
  * @typedef {object} Hint
  * @property {(version?: string) => string} what  the tool, as a person would ask for it
@@ -34,7 +47,7 @@ export const INSTALL_HINTS = Object.freeze({
     existing: 'put an existing `python3` (with venv) on PATH',
   },
   go: {
-    what: (version = '1.24') => `Go ${version} or newer`,
+    what: (version = requiredGoVersion()) => `Go ${version} or newer`,
     elsewhere: 'https://go.dev/doc/install (the Debian package is often too old)',
     existing: 'put it on PATH (GOTOOLCHAIN=auto lets an older go fetch the version needed); the first build needs the Go module proxy (GOPROXY)',
   },

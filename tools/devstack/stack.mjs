@@ -48,7 +48,25 @@ async function build({ withTests = false } = {}) {
   }
 }
 
-/** Packages, build, the tools (daprd, Kafka's and Zipkin's jars, the tests' Python tools), then PostgreSQL with the services' databases. */
+/**
+ * A server piece's install, unless something already answers where it would
+ * listen (the Docker alternative's container, an earlier npm start): start()
+ * will use that one, so nothing is fetched (no Java or Maven needed for it).
+ */
+export async function installUnlessRunning(piece) {
+  const found = await piece.detect();
+  if (found.running) {
+    info(`${piece.name} already answers at ${found.where}: nothing to fetch`);
+    return null;
+  }
+  return piece.install();
+}
+
+/**
+ * Packages, build, the tools (daprd, Kafka's and Zipkin's jars unless those
+ * servers already answer, the tests' Python tools), then PostgreSQL with the
+ * services' databases.
+ */
 export async function prepare({ fastDatabase, withTests = false }) {
   checkNode();
   await ensureNpmPackages();
@@ -56,9 +74,9 @@ export async function prepare({ fastDatabase, withTests = false }) {
   const { piece: daprd } = await import('./pieces/dapr-toolchain.mjs');
   const toolchain = await daprd.install();
   const { piece: kafka } = await import('./pieces/kafka.mjs');
-  await step('Kafka broker jars', () => kafka.install());
+  await step('Kafka broker jars', () => installUnlessRunning(kafka));
   const { piece: zipkin } = await import('./pieces/zipkin.mjs');
-  await step('Zipkin server jar', () => zipkin.install());
+  await step('Zipkin server jar', () => installUnlessRunning(zipkin));
   let python;
   if (withTests) {
     const { piece: pythonTools } = await import('./pieces/python.mjs');

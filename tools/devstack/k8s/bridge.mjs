@@ -66,7 +66,7 @@ export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.no
     else waiter.resolve(handle);
   });
   worker.on('exit', (code, signal) => {
-    for (const { reject } of pending.values()) reject(new Error('the bridge worker exited'));
+    for (const { reject } of pending.values()) reject(new SetupError('the bridge worker exited'));
     pending.clear();
     // Its listeners live on in this process; only new reach() doors need it. Say so, it is never expected.
     if (!closed) info(`the bridge's worker in the node's namespace exited (${signal ?? code}): new connections into the node fail`);
@@ -74,7 +74,7 @@ export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.no
 
   const ask = (request) =>
     new Promise((resolve, reject) => {
-      if (closed || !worker.connected) return reject(new Error('the bridge is closed'));
+      if (closed || !worker.connected) return reject(new SetupError('the bridge is closed'));
       const id = nextId++;
       pending.set(id, { resolve, reject });
       worker.send({ ...request, id });
@@ -100,7 +100,11 @@ export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.no
             splice(outside, inside);
             outside.resume();
           },
-          () => outside.destroy(),
+          (error) => {
+            // The client sees its connection closed, as if the target had refused it; the console says why.
+            info(`a connection through the bridge to ${host}:${port} failed: ${error.message}`);
+            outside.destroy();
+          },
         );
       });
       await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
@@ -109,7 +113,14 @@ export async function openBridge({ pid = livePid('sandbox'), nodeIp = network.no
     },
     /** Whether a TCP connection to host:port opens from inside the namespace. */
     probe(host, port) {
-      return ask({ type: 'probe', host, port }).then(() => true, () => false);
+      // A connection the namespace's network refuses is the probe's "no"; a bridge that is closed or gone (a SetupError) is no answer at all.
+      return ask({ type: 'probe', host, port }).then(
+        () => true,
+        (error) => {
+          if (error instanceof SetupError) throw error;
+          return false;
+        },
+      );
     },
     async close() {
       closed = true;

@@ -34,14 +34,25 @@ const HOST_BEFORE = path.join(paths.node, 'host-before-up.json');
 /** Started in this order, stopped in the reverse order (the kubelet first, so it restarts nothing). */
 const DAEMONS = ['etcd', 'containerd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'];
 
-const readPids = () => {
+/**
+ * A JSON file this module wrote, or `missing` when it is not there or was cut
+ * short (a run killed while writing it): what it held cannot be told, and saying
+ * so beats a raw SyntaxError out of `down`.
+ */
+function readJsonFile(file, missing) {
   try {
-    return JSON.parse(fs.readFileSync(PIDS, 'utf8'));
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    if (isMissing(error)) return {};
+    if (isMissing(error)) return missing;
+    if (error instanceof SyntaxError) {
+      info(`${file} is not readable JSON (${error.message}): taken as missing`);
+      return missing;
+    }
     throw error;
   }
-};
+}
+
+const readPids = () => readJsonFile(PIDS, {});
 const writePids = (pids) => fs.writeFileSync(PIDS, `${JSON.stringify(pids, null, 2)}\n`);
 
 /** The pid recorded for `name` if that process still runs the program we started (pids are reused). */
@@ -314,15 +325,24 @@ spec:
 `;
 }
 
+/** A process that exited between livePid() and the signal is what we wanted: `down` goes on. */
+function signalUnlessGone(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+}
+
 async function stopPid(name, { graceMs = 10_000 } = {}) {
   const pid = livePid(name);
   if (pid) {
-    process.kill(pid, 'SIGTERM');
+    signalUnlessGone(pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (livePid(name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (livePid(name)) {
       info(`${name} (pid ${pid}) did not stop in ${graceMs / 1000}s: killing it`);
-      process.kill(pid, 'SIGKILL');
+      signalUnlessGone(pid, 'SIGKILL');
       await waitFor(`${name} to exit`, () => !livePid(name), { timeoutMs: 5_000 });
     }
   }
@@ -447,21 +467,11 @@ export function readHostSysctls() {
 }
 
 export function hostStateBeforeUp() {
-  try {
-    return JSON.parse(fs.readFileSync(HOST_BEFORE, 'utf8'));
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
+  return readJsonFile(HOST_BEFORE, null);
 }
 
 export function recordedNamespaces() {
-  try {
-    return JSON.parse(fs.readFileSync(NAMESPACES, 'utf8'));
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
+  return readJsonFile(NAMESPACES, null);
 }
 
 /**

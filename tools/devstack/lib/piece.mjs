@@ -5,8 +5,10 @@
 //   detect()  what is there, without changing anything: { installed, running, where, version?, note? }
 //             (running: something answers where the piece would listen, ours or not)
 //   install() idempotent; fetches or builds what is missing (stamped in .local/), returns where it is
-//   start(o)  starts it and resolves once health() answers; reuses one already running
-//             (resolves null then, and says so); a tool: makes it ready (install) and returns its paths
+//   start(o)  starts it and resolves once health() answers; PostgreSQL, Kafka, MailDev and
+//             Zipkin reuse one already running (resolve null then, and say so); Sentry
+//             refuses a busy port and the dev issuer always starts a new one (README);
+//             a tool: makes it ready (install) and returns its paths
 //   health()  a real probe: { healthy, detail }; never throws for a piece that is down
 //   stop()    stops what this process started (a reused server is left alone); a tool: nothing to stop
 //

@@ -55,6 +55,14 @@ export function commandLineOf(pid) {
 }
 
 /**
+ * Whether a process of the process file still runs what was recorded for it
+ * (its pid not reused by another program): its command line names the command.
+ */
+export function stillRunsAsRecorded({ pid, command }, readCommandLine = commandLineOf) {
+  return Boolean(command) && Boolean(readCommandLine(pid)?.includes(command));
+}
+
+/**
  * Stops the processes an earlier run left behind when it died without
  * cleaning up (its owner is gone, they are still running the same command).
  * A run that is still alive (npm start in another terminal) is left alone.
@@ -69,7 +77,7 @@ export async function stopOrphans() {
     throw error;
   }
   if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
-  const orphans = Object.values(recorded.processes ?? {}).filter(({ pid, command }) => commandLineOf(pid)?.includes(command));
+  const orphans = Object.values(recorded.processes ?? {}).filter(stillRunsAsRecorded);
   for (const { pid } of orphans) {
     try {
       process.kill(-pid, 'SIGTERM');
@@ -78,11 +86,11 @@ export async function stopOrphans() {
     }
   }
   const deadline = Date.now() + 15_000;
-  while (orphans.some(({ pid, command }) => commandLineOf(pid)?.includes(command)) && Date.now() < deadline) {
+  while (orphans.some(stillRunsAsRecorded) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  for (const { pid, command } of orphans) {
-    if (commandLineOf(pid)?.includes(command)) process.kill(-pid, 'SIGKILL');
+  for (const orphan of orphans) {
+    if (stillRunsAsRecorded(orphan)) process.kill(-orphan.pid, 'SIGKILL');
   }
   fs.rmSync(PROCESS_FILE, { force: true });
   return orphans.length;
@@ -108,17 +116,31 @@ export function startProcess(options) {
   return handle;
 }
 
-/** Appends a line to a process's log (what the launcher did to it). */
+/** Log files a write already failed on: said once, not at every line. */
+const unwritableLogs = new Set();
+
+/**
+ * Appends a line to a process's log (what the launcher did to it). Called from
+ * exit handlers: a log that cannot be written (disk full, no permission) is
+ * reported once and the launcher goes on; a throw there would tear the stack down.
+ */
 function appendToLogFile(logFile, line) {
   try {
     fs.appendFileSync(logFile, line);
   } catch (error) {
     // The log's folder is gone (.local removed while running): nothing to add to.
-    if (!isMissing(error)) throw error;
+    if (isMissing(error) || unwritableLogs.has(logFile)) return;
+    unwritableLogs.add(logFile);
+    reportAndGoOn(`writing to ${logFile}`)(error);
   }
 }
 
-function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
+/**
+ * `recordAs`: the command the process file names, when the one spawned execs
+ * another (setpriv ... postgres): /proc then shows the other, and a later run
+ * must recognise it there to stop what a crashed run left.
+ */
+function spawnHandle({ name, command, recordAs, args = [], cwd, env, stopSignal = 'SIGTERM', stopTimeoutMs = 15_000, tier = 'infra' }) {
   const logFile = logFileFor(name);
   const logFd = fs.openSync(logFile, 'a');
   fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
@@ -153,7 +175,7 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
 
   const handle = {
     name,
-    command,
+    command: recordAs ?? command,
     tier,
     logFile,
     child,
@@ -206,7 +228,8 @@ function spawnHandle({ name, command, args = [], cwd, env, stopSignal = 'SIGTERM
   };
   let stopping;
   async function stopOnce() {
-    if (!handle.alive) return;
+    // A command that could not be spawned (ENOENT) has no pid and nothing to stop.
+    if (!handle.alive || child.pid === undefined) return;
     try {
       process.kill(-child.pid, stopSignal);
       // A process a test froze (SIGSTOP) acts on the signal only once it runs again.
@@ -255,7 +278,7 @@ export function startSupervised(options) {
   });
   Object.assign(unit, {
     tier: options.tier ?? 'infra',
-    command: options.command,
+    command: options.recordAs ?? options.command,
     logFile,
     supervised: true,
     tail: (lines) => unit.handle.tail(lines),
@@ -293,8 +316,10 @@ export function forgetProcess(entry) {
  */
 export async function stopAll() {
   shuttingDown = true;
-  await Promise.all(running.filter((entry) => entry.tier === 'app').map((entry) => entry.stop()));
+  // One stop that fails is said and the others still run: nothing is left behind half-way.
+  const stopReporting = (entry) => Promise.resolve().then(() => entry.stop()).catch(reportAndGoOn(`stopping ${entry.name}`));
+  await Promise.allSettled(running.filter((entry) => entry.tier === 'app').map(stopReporting));
   for (const entry of [...running].reverse()) {
-    await entry.stop();
+    await stopReporting(entry);
   }
 }

@@ -37,7 +37,7 @@ import path from 'node:path';
 import { LOCAL, ROOT } from '../lib/settings.mjs';
 import { info, run, SetupError, step } from '../lib/step.mjs';
 import { findOnPath, isExecutable, readStamp, writeStamp } from '../lib/local-files.mjs';
-import { installHint } from '../install-hints.mjs';
+import { installHint, requiredGoVersion } from '../install-hints.mjs';
 import { definePiece, toolRuns } from '../lib/piece.mjs';
 
 /**
@@ -58,8 +58,8 @@ export const DAPR_PINS = Object.freeze({
   kit: 'v0.18.2',
   cli: 'v1.18.0',
   cliCommit: '5e1d152563332cbdd7e0c8e226d29ae39334d5a4',
-  /** dapr v1.18.2's go.mod says go 1.26.5; developed and measured with go1.26.8. */
-  minGo: '1.26.5',
+  /** dapr/daprd/go.mod's go line (dapr v1.18.2 needs go 1.26.5); developed and measured with go1.26.8. */
+  minGo: requiredGoVersion(),
   /** What `daprd --version` prints: see the comment at the top of this file. */
   runtimeVersionString: 'edge',
   /** The components our daprd registers (dapr/daprd/components.go). */

@@ -167,7 +167,8 @@ export function readDevIssuer(file = DEV_ISSUER_FILE) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    if (isMissing(error)) return undefined;
+    // No file, or one cut short (a launcher killed while writing it): no issuer to be found there.
+    if (isMissing(error) || error instanceof SyntaxError) return undefined;
     throw error;
   }
 }
@@ -227,7 +228,7 @@ export function signDevToken(customerId, { expiresInSeconds = 3_600, file = DEV_
  */
 export function devTokenSigner({ expiresInSeconds = 3_600, file = DEV_ISSUER_FILE } = {}) {
   const state = readDevIssuer(file);
-  if (!state) throw new SetupError('no development issuer has started yet', { hint: 'start orderflow first: npm start' });
+  if (!state) throw new SetupError(`no development issuer has started yet (no readable issuer file at ${file})`, { hint: 'start orderflow first: npm start' });
   const key = crypto.createPrivateKey({ key: state.privateKey, format: 'jwk' });
   const header = { alg: state.algorithm, typ: 'JWT', kid: state.kid };
   return (customerId) => {
@@ -260,7 +261,7 @@ export const piece = definePiece({
   },
   async health() {
     const state = readDevIssuer(started?.file);
-    if (!state) return notHealthy('no development issuer has started (no issuer file)');
+    if (!state) return notHealthy('no development issuer has started (no readable issuer file)');
     try {
       const jwks = await fetchDevIssuerJwks(state);
       return jwks?.keys?.some((key) => key.kid === state.kid) ? healthy(`${state.jwksUri} serves key ${state.kid}`) : notHealthy(`${state.jwksUri} does not serve key ${state.kid}`);

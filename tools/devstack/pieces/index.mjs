@@ -1,5 +1,6 @@
-// Every piece of the dev platform, in the order the stack starts them
-// (tools/devstack/README.md: "The pieces"). Each has the one shape of lib/piece.mjs.
+// Every piece of the dev platform (tools/devstack/README.md), each with the one shape
+// of lib/piece.mjs. A list for the tests and for reading, not the start order:
+// stack.mjs imports and starts each piece itself, in its own order.
 import { piece as daprd } from './dapr-toolchain.mjs';
 import { piece as devIssuer } from './dev-issuer.mjs';
 import { piece as chartTools } from './helm.mjs';

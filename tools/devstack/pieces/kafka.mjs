@@ -189,7 +189,7 @@ export async function loadKafkajs() {
     return module.default ?? module;
   } catch (error) {
     throw new SetupError(`the npm package kafkajs is missing (${error.message.split('\n')[0]})`, {
-      hint: 'run `npm install` in the repository root',
+      hint: 'run `npm ci` in the repository root',
     });
   }
 }

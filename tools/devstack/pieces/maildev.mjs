@@ -53,6 +53,47 @@ function smtpAnswers(port, timeoutMs = 2000) {
 }
 
 /**
+ * What an SMTP server on 127.0.0.1:port answers to a login (EHLO, then AUTH PLAIN),
+ * as the sidecars' binding logs in: `{ accepted, reply }`, reply the server's last line.
+ * A server that offers no AUTH does not accept it either (the binding's login fails there too).
+ */
+export function smtpLogin(port, user, password, timeoutMs = 3000) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let buffered = '';
+    let stage = 'greeting';
+    const done = (result) => {
+      stage = 'done';
+      socket.end('QUIT\r\n');
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`no SMTP answer on 127.0.0.1:${port} within ${timeoutMs} ms (at ${stage})`));
+    });
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString();
+      if (!buffered.endsWith('\n')) return;
+      const lines = buffered.trim().split(/\r?\n/);
+      const last = lines.at(-1);
+      if (/^\d{3}-/.test(last)) return; // a multi-line reply goes on
+      buffered = '';
+      if (stage === 'greeting') {
+        stage = 'ehlo';
+        socket.write('EHLO orderflow-launcher\r\n');
+      } else if (stage === 'ehlo') {
+        if (!lines.some((line) => /^250[- ]AUTH\b.*\bPLAIN\b/i.test(line))) return done({ accepted: false, reply: 'the server offers no AUTH PLAIN login' });
+        stage = 'auth';
+        socket.write(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString('base64')}\r\n`);
+      } else if (stage === 'auth') {
+        done({ accepted: last.startsWith('235'), reply: last });
+      }
+    });
+  });
+}
+
+/**
  * Starts MailDev (SMTP on 127.0.0.1:SMTP_PORT, web UI/API on 127.0.0.1:MAILDEV_WEB_PORT)
  * and waits until its API answers. Reuses a MailDev already running there (returns null);
  * fails clearly when the ports belong to something else.
@@ -66,6 +107,15 @@ export async function startMailDev({ user, password } = {}) {
       throw new SetupError(`a MailDev answers on ${mailDevUrl}, but no SMTP server answers on 127.0.0.1:${port}`, {
         hint: 'stop that MailDev, or set SMTP_PORT to the SMTP port it was started with',
       });
+    }
+    if (user && password) {
+      // The sidecars log in with dev-secrets' SMTP user: a MailDev started with another login would refuse every e-mail.
+      const login = await smtpLogin(port, user, password);
+      if (!login.accepted) {
+        throw new SetupError(`the MailDev already running at ${mailDevUrl} does not accept the SMTP login of .local/secrets/dev-secrets.json (${login.reply})`, {
+          hint: 'restart it with that login: for the Docker alternative, export ORDERFLOW_SMTP_USER and ORDERFLOW_SMTP_PASSWORD as tools/devstack/README.md shows and run `docker compose ... up -d maildev` again; or stop it and let npm start run its own',
+        });
+      }
     }
     info(`reusing the MailDev already running at ${mailDevUrl} (SMTP 127.0.0.1:${port})`);
     try {
@@ -90,7 +140,7 @@ export async function startMailDev({ user, password } = {}) {
 
   if (!fs.existsSync(MAILDEV_BIN)) {
     throw new SetupError(`MailDev is not installed (${path.relative(ROOT, MAILDEV_BIN)} is missing)`, {
-      hint: 'run npm install',
+      hint: 'run npm ci',
     });
   }
   const script = fs.realpathSync(MAILDEV_BIN);

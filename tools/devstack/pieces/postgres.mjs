@@ -132,15 +132,42 @@ function findPsql() {
   return findOnPath('psql');
 }
 
-async function aptInstall(packages, title) {
+/** Whether apt knows a package it could install (after apt-get update). */
+function aptHasPackage(name) {
+  const policy = spawnSync('apt-cache', ['policy', name], { encoding: 'utf8' });
+  const candidate = policy.stdout?.match(/Candidate:\s*(\S+)/)?.[1];
+  return policy.status === 0 && Boolean(candidate) && candidate !== '(none)';
+}
+
+/** `otherwise`: the packages to install instead when apt has no packages[0] (this distribution does not carry it). */
+async function aptInstall(packages, title, { otherwise } = {}) {
   await step(title, async () => {
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
     const hint = `check that the Debian package mirror is reachable (apt-get update), or install ${packages.join(' ')} yourself`;
     // Other setup scripts may be running apt at the same time: wait for the dpkg lock.
     const lock = ['-o', 'DPkg::Lock::Timeout=300'];
     await run('apt-get', [...lock, 'update'], { env, hint });
-    await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...packages], { env, hint });
+    let install = packages;
+    if (otherwise && !aptHasPackage(packages[0])) {
+      info(`apt has no package ${packages[0]} here: installing ${otherwise.join(' ')} (the distribution's own major) instead`);
+      install = otherwise;
+    }
+    await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...install], { env, hint });
   });
+}
+
+/**
+ * Which installed server (versions newest first) a new cluster uses:
+ * POSTGRES_MAJOR when it is there, else the newest, with a note saying so.
+ * (A cluster that exists keeps the server its data was made by: binDirFor.)
+ */
+export function serverVersionFor(installed, wanted = POSTGRES_MAJOR) {
+  if (installed.length === 0) return undefined;
+  if (installed.includes(wanted)) return { version: wanted };
+  return {
+    version: installed[0],
+    note: `PostgreSQL ${wanted} (POSTGRES_MAJOR) is not installed; using ${installed[0]} (found ${installed.join(', ')})`,
+  };
 }
 
 /**
@@ -189,7 +216,7 @@ export async function ensurePostgres() {
         hint: `as root, ${installHint('postgresql-server')}`,
       });
     }
-    await aptInstall(['postgresql'], 'Installing PostgreSQL with apt-get (postgresql)');
+    await aptInstall([`postgresql-${POSTGRES_MAJOR}`], `Installing PostgreSQL ${POSTGRES_MAJOR} with apt-get (postgresql-${POSTGRES_MAJOR})`, { otherwise: ['postgresql'] });
     await stopFreshDebianClusterOnOurPort();
     versions = installedServerVersions();
     if (versions.length === 0) {
@@ -198,7 +225,8 @@ export async function ensurePostgres() {
       });
     }
   }
-  const version = versions[0];
+  const { version, note } = serverVersionFor(versions);
+  if (note) info(note);
   const binDir = path.join(PG_LIB, version, 'bin');
   found = { mode: 'local', version, binDir, psql: path.join(binDir, 'psql') };
   return found;
@@ -351,19 +379,19 @@ function prepareClusterDirs(L) {
 }
 
 /** The binaries that match the cluster's data (a cluster from PostgreSQL 15 needs 15's server). */
-function binDirFor(L, newest) {
+function binDirFor(L, chosen) {
   let dataVersion;
   try {
     dataVersion = fs.readFileSync(path.join(L.data, 'PG_VERSION'), 'utf8').trim();
   } catch (error) {
-    // No cluster yet: initdb makes one with the newest server.
-    if (isMissing(error)) return newest;
+    // No cluster yet: initdb makes one with the server ensurePostgres chose (POSTGRES_MAJOR when installed).
+    if (isMissing(error)) return chosen;
     throw error;
   }
-  if (dataVersion === newest.version) return newest;
+  if (dataVersion === chosen.version) return chosen;
   const binDir = path.join(PG_LIB, dataVersion, 'bin');
-  if (fs.existsSync(path.join(binDir, 'postgres'))) return { ...newest, version: dataVersion, binDir, psql: path.join(binDir, 'psql') };
-  throw new SetupError(`the project cluster in ${L.data} was created by PostgreSQL ${dataVersion}, which is no longer installed (found ${newest.version})`, {
+  if (fs.existsSync(path.join(binDir, 'postgres'))) return { ...chosen, version: dataVersion, binDir, psql: path.join(binDir, 'psql') };
+  throw new SetupError(`the project cluster in ${L.data} was created by PostgreSQL ${dataVersion}, which is no longer installed (found ${chosen.version})`, {
     hint: `${installHint('postgresql-server', { version: dataVersion })}; or delete ${L.home}${L.external ? ` and ${L.base}` : ''} to start over with an empty cluster (local data is lost)`,
   });
 }
@@ -530,6 +558,8 @@ export async function startPostgres({ fast = false } = {}) {
   const handle = startProcess({
     name: 'postgres',
     command: isRoot() ? 'setpriv' : postgresBin,
+    // setpriv execs postgres: /proc shows postgres, and that is what a later run must find.
+    recordAs: postgresBin,
     args: isRoot() ? [...AS_SYSTEM_USER, postgresBin, ...serverArgs] : serverArgs,
     cwd: L.base,
     // SIGINT = "fast shutdown": disconnects clients, writes a checkpoint, exits cleanly.

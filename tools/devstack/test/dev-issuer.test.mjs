@@ -110,6 +110,16 @@ function httpsGetJson(port, urlPath, tlsOptions) {
   });
 }
 
+describe('an issuer file cut short (a launcher killed while writing it)', () => {
+  it('counts as no issuer: readDevIssuer gives undefined and npm run token\'s signer says no readable issuer file, not a SyntaxError', () => {
+    const file = path.join(folder, 'cut-short.json');
+    fs.writeFileSync(file, '{"issuer": "http://127.0.0.1:1234", "kid": "ab');
+    assert.equal(readDevIssuer(file), undefined);
+    assert.deepEqual(devIssuerEnvironment(file), {});
+    assert.throws(() => devTokenSigner({ file }), (error) => error.name !== 'SyntaxError' && /no readable issuer file/.test(error.message));
+  });
+});
+
 describe('the development issuer over HTTPS (tls), as a cluster\'s pods reach it', () => {
   const PUBLIC_URL = 'https://login.orderflow-infra.svc.cluster.local:8443';
   const HOST = 'login.orderflow-infra.svc.cluster.local';

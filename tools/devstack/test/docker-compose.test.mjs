@@ -88,4 +88,8 @@ describe('the Docker alternative (docker-compose.yaml)', () => {
     assert.ok(section.includes(`PG_ADMIN_PASSWORD=${compose.services.postgres.environment.POSTGRES_PASSWORD}`));
     assert.ok(section.includes(`PG_ADMIN_USER=${compose.services.postgres.environment.POSTGRES_USER}`));
   });
+
+  it('requires no variable (no ${NAME:?...}), so `docker compose down` works in a fresh shell', () => {
+    assert.deepEqual([...COMPOSE_TEXT.matchAll(/\$\{(\w+):?\?/g)].map((m) => m[1]), []);
+  });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { INSTALL_HINTS, installHint } from '../install-hints.mjs';
+import { INSTALL_HINTS, installHint, requiredGoVersion } from '../install-hints.mjs';
 
 const DEVSTACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = path.resolve(DEVSTACK, '../..');
@@ -59,5 +59,13 @@ describe('install hints', () => {
     assert.match(installHint('postgresql-server', { version: '16' }), /apt-get install -y --no-install-recommends postgresql-16\b/);
     assert.match(installHint('debian-packages', { packages: ['buildah', 'iptables'] }), /install -y --no-install-recommends buildah iptables/);
     assert.throws(() => installHint('cobol'), /no install hint for "cobol"/);
+  });
+
+  it('the Go hint asks for the Go that dapr/daprd/go.mod needs, as the README does', () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    const goLine = fs.readFileSync(path.join(root, 'dapr/daprd/go.mod'), 'utf8').match(/^go (\S+)$/m)[1];
+    assert.equal(requiredGoVersion(), goLine);
+    assert.match(installHint('go'), new RegExp(`Go ${goLine.replaceAll('.', '\\.')} or newer`));
+    assert.ok(fs.readFileSync(path.join(root, 'README.md'), 'utf8').includes(`Go ≥ ${goLine}`), 'the README names another Go');
   });
 });

@@ -72,7 +72,9 @@ describe('the pieces of the dev platform', () => {
     assert.equal(after.healthy, false, after.detail);
   });
 
-  it('stop() of a piece this process did not start resolves and starts nothing', async () => {
+  // That stop() leaves a server another launcher started running is proven, with a real
+  // one, in test/already-running.test.mjs; here: with nothing there, it is a no-op.
+  it('stop() with nothing started and nothing on the ports resolves and starts nothing', async () => {
     for (const piece of PIECES) {
       if (piece.name === 'dev-issuer') continue; // stopped for real in the test above
       await within(5_000, piece.stop(), `${piece.name}.stop()`);
@@ -80,16 +82,41 @@ describe('the pieces of the dev platform', () => {
     }
   });
 
-  it('a tool piece answers health() with a boolean healthy and says what ran', async () => {
+  it('a tool piece is healthy only when detect() finds it installed, and its health names the binary it ran', async () => {
     for (const piece of PIECES.filter((p) => p.kind === 'tool')) {
       const answer = await within(30_000, piece.health(), `${piece.name}.health()`);
-      assert.equal(typeof answer.healthy, 'boolean', piece.name);
-      assert.match(answer.detail, /\S/);
+      const found = await piece.detect();
+      if (answer.healthy) assert.equal(found.installed, true, `${piece.name} is healthy but detect() says not installed: ${answer.detail}`);
+      assert.match(answer.detail, /\//, `${piece.name}: ${answer.detail}`);
     }
+  });
+
+  it("a tool's health runs it: a binary that is missing or exits non-zero is not healthy, one that runs is, with its output", async () => {
+    const { toolRuns } = await import('../lib/piece.mjs');
+    const missing = toolRuns('/nonexistent/tool');
+    assert.equal(missing.healthy, false);
+    assert.match(missing.detail, /\/nonexistent\/tool: .*ENOENT/);
+    const failing = toolRuns(process.execPath, ['-e', 'process.exit(3)']);
+    assert.equal(failing.healthy, false);
+    assert.match(failing.detail, /exited 3/);
+    const runs = toolRuns(process.execPath, ['--version']);
+    assert.equal(runs.healthy, true);
+    assert.match(runs.detail, new RegExp(process.version.replaceAll('.', '\\.')));
   });
 });
 
 describe('the postgres piece', () => {
+  it('a new cluster uses the pinned major (POSTGRES_MAJOR) when it is installed, even beside a newer one; else the newest, and says so', async () => {
+    const { POSTGRES_MAJOR, serverVersionFor } = await import('../pieces/postgres.mjs');
+    const newer = String(Number(POSTGRES_MAJOR) + 2);
+    assert.deepEqual(serverVersionFor([newer, POSTGRES_MAJOR]), { version: POSTGRES_MAJOR });
+    assert.deepEqual(serverVersionFor([POSTGRES_MAJOR]), { version: POSTGRES_MAJOR });
+    const other = serverVersionFor([newer, '13']);
+    assert.equal(other.version, newer);
+    assert.match(other.note, new RegExp(`PostgreSQL ${POSTGRES_MAJOR} \\(POSTGRES_MAJOR\\) is not installed; using ${newer}`));
+    assert.equal(serverVersionFor([]), undefined);
+  });
+
   it("names each service's database for npm start, the tests and the local cluster, and refuses a variant it does not know", async () => {
     const { databaseUrl } = await import('../pieces/postgres.mjs');
     const databaseOf = (variant) => new URL(databaseUrl('payment-service', variant && { variant })).pathname;
