@@ -1,6 +1,7 @@
 // Builds payment-service's HTTP app and its outbox relay from their
-// dependencies, without listening or publishing: start.ts wires the real ones
-// and wakes the relay; tests wire a real database and a stub sidecar.
+// dependencies, without listening or publishing: the relay is built paused,
+// start.ts wires the real ones and starts the relay once the sidecar answers;
+// tests wire a real database and a stub sidecar.
 import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
 import { KnexPaymentRepository } from './data/payment-repository';
 import type { EventPublisher } from './domain/event-publisher';
@@ -34,7 +35,7 @@ function relayObserver(metrics: PaymentMetrics, logger: Logger): RelayObserver {
 export function buildPaymentApp(deps: PaymentAppDeps) {
   const payments = new KnexPaymentRepository(deps.db);
   const metrics = createPaymentMetrics(payments);
-  const relay = new OutboxRelay({ outbox: payments, publisher: deps.publisher, observer: relayObserver(metrics, deps.logger) }, deps.relay);
+  const relay = new OutboxRelay({ outbox: payments, publisher: deps.publisher, observer: relayObserver(metrics, deps.logger), log: deps.logger }, deps.relay);
   const app = createHttpApp({
     metrics,
     openApi: paymentServiceOpenApi,
