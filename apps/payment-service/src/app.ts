@@ -9,7 +9,7 @@ import { OutboxRelay, type RelayObserver, type RelayOptions } from './domain/rel
 import { paymentServiceAsyncApi } from './http/asyncapi';
 import { paymentServiceOpenApi } from './http/openapi';
 import { paymentRoutes } from './http/payment-routes';
-import { relayRoutes } from './http/relay-routes';
+import { RELAY_ROUTE, relayRoutes } from './http/relay-routes';
 import { createPaymentMetrics, type PaymentMetrics } from './metrics';
 
 export interface PaymentAppDeps {
@@ -44,6 +44,7 @@ export function buildPaymentApp(deps: PaymentAppDeps) {
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
+    tickRoutes: [RELAY_ROUTE],
     routes: (router) => {
       paymentRoutes({ payments, onPaymentRecorded: () => void relay.wake(), metrics })(router);
       relayRoutes({ relay })(router);
