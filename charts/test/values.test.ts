@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { helm, NAMESPACE, RELEASE, render, templateArgs, VALUE_SETS } from './support/render';
+import { helm, NAMESPACE, ofKind, RELEASE, render, templateArgs, VALUE_SETS, type Rendering } from './support/render';
 import { CHART_DIR, chartTools } from './support/tools';
 
 const INVALID_DIR = path.join(CHART_DIR, 'ci/invalid');
@@ -92,6 +92,15 @@ describe('the chart values', () => {
     const env = order.spec.template.spec.containers[0].env as { name: string; value?: string }[];
     expect(env.find((e) => e.name === 'AUTH_INSECURE_NO_AUTH')?.value).toBe('true');
     expect(env.find((e) => e.name === 'AUTH_ISSUER')).toBeUndefined();
+  });
+
+  it('still accepts paymentService.settings.outboxPollIntervalMs from an older values file (deprecated, ignored) and renders it nowhere', () => {
+    const withOldKey = render(VALUE_SETS.default, { 'paymentService.settings.outboxPollIntervalMs': '250' });
+    const envs = (rendering: Rendering) =>
+      ofKind(rendering, 'Deployment').map((deployment) => deployment.spec.template.spec.containers.map((container: { env?: unknown }) => container.env));
+
+    expect(envs(withOldKey)).toEqual(envs(render(VALUE_SETS.default)));
+    expect(withOldKey.text).not.toMatch(/OUTBOX_POLL|outboxPollIntervalMs/i);
   });
 
   it('renders nothing that depends on the cluster when there is none (helm template)', () => {

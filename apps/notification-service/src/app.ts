@@ -6,7 +6,7 @@ import { EmailDispatcher, type DispatchObserver, type DispatchOptions } from './
 import type { EmailSender } from './domain/email-sender';
 import type { ClaimedNotification } from './domain/notification-repository';
 import { KnexNotificationRepository } from './data/notification-repository';
-import { dispatchRoutes } from './http/dispatch-routes';
+import { DISPATCH_ROUTE, dispatchRoutes } from './http/dispatch-routes';
 import { eventRoutes } from './http/event-routes';
 import { notificationRoutes } from './http/notification-routes';
 import { createNotificationMetrics, type NotificationMetrics } from './metrics';
@@ -75,6 +75,7 @@ export function buildNotificationApp(deps: NotificationAppDeps) {
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
+    tickRoutes: [DISPATCH_ROUTE],
     routes: (router) => {
       eventRoutes({ notifications, metrics, emailOwed })(router);
       dispatchRoutes({ dispatcher })(router);

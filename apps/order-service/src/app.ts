@@ -14,7 +14,7 @@ import type express from 'express';
 import type { PaymentGateway } from './domain/payment-gateway';
 import { KnexOrderRepository } from './data/order-repository';
 import { orderRoutes } from './http/order-routes';
-import { sweepRoutes } from './http/sweep-routes';
+import { SWEEP_ROUTE, sweepRoutes } from './http/sweep-routes';
 import type { SweepOptions } from './domain/retry-pending-payments';
 import { createOrderMetrics } from './metrics';
 import { RateLimit } from './http/rate-limit';
@@ -62,6 +62,7 @@ export function buildOrderApps(deps: OrderAppDeps): { app: express.Express; publ
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness,
+    tickRoutes: [SWEEP_ROUTE],
     routes: (router) => {
       orderRoutes({
         ...shared,

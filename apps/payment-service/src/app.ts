@@ -1,6 +1,7 @@
 // Builds payment-service's HTTP app and its outbox relay from their
-// dependencies, without listening or publishing: start.ts wires the real ones
-// and wakes the relay; tests wire a real database and a stub sidecar.
+// dependencies, without listening or publishing: the relay is built paused,
+// start.ts wires the real ones and starts the relay once the sidecar answers;
+// tests wire a real database and a stub sidecar.
 import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
 import { KnexPaymentRepository } from './data/payment-repository';
 import type { EventPublisher } from './domain/event-publisher';
@@ -8,7 +9,7 @@ import { OutboxRelay, type RelayObserver, type RelayOptions } from './domain/rel
 import { paymentServiceAsyncApi } from './http/asyncapi';
 import { paymentServiceOpenApi } from './http/openapi';
 import { paymentRoutes } from './http/payment-routes';
-import { relayRoutes } from './http/relay-routes';
+import { RELAY_ROUTE, relayRoutes } from './http/relay-routes';
 import { createPaymentMetrics, type PaymentMetrics } from './metrics';
 
 export interface PaymentAppDeps {
@@ -34,7 +35,7 @@ function relayObserver(metrics: PaymentMetrics, logger: Logger): RelayObserver {
 export function buildPaymentApp(deps: PaymentAppDeps) {
   const payments = new KnexPaymentRepository(deps.db);
   const metrics = createPaymentMetrics(payments);
-  const relay = new OutboxRelay({ outbox: payments, publisher: deps.publisher, observer: relayObserver(metrics, deps.logger) }, deps.relay);
+  const relay = new OutboxRelay({ outbox: payments, publisher: deps.publisher, observer: relayObserver(metrics, deps.logger), log: deps.logger }, deps.relay);
   const app = createHttpApp({
     metrics,
     openApi: paymentServiceOpenApi,
@@ -43,6 +44,7 @@ export function buildPaymentApp(deps: PaymentAppDeps) {
     bodyLimit: deps.bodyLimit,
     appApiToken: deps.appApiToken,
     readiness: () => databaseAnswers(deps.db),
+    tickRoutes: [RELAY_ROUTE],
     routes: (router) => {
       paymentRoutes({ payments, onPaymentRecorded: () => void relay.wake(), metrics })(router);
       relayRoutes({ relay })(router);

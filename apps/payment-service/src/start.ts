@@ -21,6 +21,13 @@ startHttpService({
       bodyLimit: config.BODY_LIMIT,
       appApiToken: config.APP_API_TOKEN,
     });
-    return { app, started: () => void relay.wake(), stopBackgroundWork: () => relay.stop() };
+    return {
+      app,
+      started: () => {
+        relay.start();
+        void relay.wake(); // what waits in the outbox goes out now, not at the first tick
+      },
+      stopBackgroundWork: () => relay.stop(),
+    };
   },
 });

@@ -17,8 +17,11 @@ export interface ConfigProblem {
 /**
  * The one form of a configuration error, whichever service and whichever check
  * (the schema, or a rule between two settings) found it: a heading, then one
- * line per problem, "  NAME: what is wrong", so the operator reads every
- * problem at once, each beside the variable to change.
+ * line per problem, "  NAME: what is wrong", each beside the variable to change.
+ * The checks run in two passes: the schema reports every variable that is
+ * wrong on its own at once; the rules between settings run only when every
+ * variable passed the schema (they compare valid values), so a rule's problem
+ * shows up at the next start, once the first pass's problems are fixed.
  */
 export function configError(problems: readonly ConfigProblem[]): ConfigError {
   const lines = problems.map(({ variable, problem }) => `  ${variable}: ${problem}`);

@@ -40,6 +40,12 @@ export interface HttpAppOptions {
    * the socket's peer.
    */
   trustedProxyCount?: number | undefined;
+  /**
+   * The routes a Dapr cron binding POSTs on its schedule (every second or two):
+   * their request lines are logged at debug, not info, or they would be most of
+   * the log. A tick that is refused or fails (status 400 and up) is still logged at info.
+   */
+  tickRoutes?: readonly string[] | undefined;
 }
 
 declare module 'express-serve-static-core' {
@@ -67,7 +73,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.set('query parser', 'simple');
   if (options.trustedProxyCount) app.set('trust proxy', options.trustedProxyCount);
   app.use(helmet());
-  app.use(requestLogging(options.logger));
+  app.use(requestLogging(options.logger, options.tickRoutes ?? []));
   const { metrics } = options;
   const servesOperations = options.servesOperations ?? true;
   if (metrics) {
@@ -115,7 +121,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   return app;
 }
 
-function requestLogging(logger: Logger): RequestHandler {
+function requestLogging(logger: Logger, tickRoutes: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const traceId = traceIdOf(req.header('traceparent'));
@@ -124,7 +130,8 @@ function requestLogging(logger: Logger): RequestHandler {
     res.on('finish', () => {
       if (req.path.startsWith('/health/') || req.path === '/metrics') return;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      res.locals.log.info(
+      const tick = req.method === 'POST' && tickRoutes.includes(req.path) && res.statusCode < 400;
+      res.locals.log[tick ? 'debug' : 'info'](
         { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
         'request',
       );

@@ -59,15 +59,14 @@ export function startHttpService<C extends CommonConfig>(options: {
     config = options.loadConfig();
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : String(error);
-    createLogger(options.service).fatal(`${options.service} cannot start: ${message}`);
-    process.exit(1);
+    cannotStart(options.service, message);
   }
   if (!config.APP_API_TOKEN) {
-    createLogger(options.service).fatal(
-      `${options.service} cannot start: APP_API_TOKEN is not set. The app answers only its Dapr sidecar, which presents this token ` +
+    cannotStart(
+      options.service,
+      'APP_API_TOKEN is not set. The app answers only its Dapr sidecar, which presents this token ' +
         '(dapr-api-token); give the sidecar and the app the same value (npm start does; the Helm chart does from a Secret)',
     );
-    process.exit(1);
   }
   const logger = createLogger(options.service, config.LOG_LEVEL);
   runService({
@@ -101,4 +100,16 @@ export function startHttpService<C extends CommonConfig>(options: {
       };
     },
   });
+}
+
+/**
+ * Ends a service that cannot start: first the plain message on stderr, its
+ * lines as they are, for the human at the terminal or in `kubectl logs` (the
+ * JSON log line escapes a line break as "\n"), then the fatal JSON line for
+ * the log pipeline.
+ */
+function cannotStart(service: string, message: string): never {
+  process.stderr.write(`${service} cannot start: ${message}\n`);
+  createLogger(service).fatal(`${service} cannot start: ${message}`);
+  process.exit(1);
 }

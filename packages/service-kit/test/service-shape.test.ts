@@ -66,4 +66,8 @@ describe.each(SERVICES)('%s', (service, noun) => {
     const routeFiles = fs.readdirSync(path.join(ROOT, 'apps', service, 'src/http')).filter((file) => file.endsWith('-routes.ts'));
     expect(routeFiles.filter((file) => read(service, `src/http/${file}`).includes(route))).toHaveLength(1);
   });
+
+  it("logs that tick's request line at debug, not info (createHttpApp's tickRoutes in app.ts)", () => {
+    expect(read(service, 'src/app.ts')).toMatch(/tickRoutes: \[[A-Z_]+_ROUTE\]/);
+  });
 });

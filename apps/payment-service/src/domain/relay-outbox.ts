@@ -138,6 +138,14 @@ export interface RelayObserver {
   error(error: unknown): void;
 }
 
+/** Where the relay reports what went wrong outside a round: an observer that threw. */
+export interface RelayFailureLog {
+  error(details: object, message: string): void;
+}
+
+/** Why a tick started no run (the route answers it). */
+export type TickSkipped = 'relay not started' | 'relay stopped' | 'previous relay run still going';
+
 /**
  * The relay as the service runs it, driven like notification-service's
  * dispatcher: the Dapr cron binding `outbox-relay` ticks it (http/relay-routes.ts),
@@ -146,15 +154,23 @@ export interface RelayObserver {
  * while a run is under way adds nothing (the next tick comes soon), a wake
  * makes the run go round once more, for the event just recorded. Stopping
  * aborts the run: what it claimed and did not publish is handed back at once.
+ *
+ * It is built paused: the app listens before its sidecar answers, and a tick or
+ * a wake in that window would publish through a sidecar that is not there, and
+ * would not be stopped by a SIGTERM that comes before start-up ends. start()
+ * (the service's `started`, once the sidecar answers) lets it run; until then
+ * ticks and wakes run nothing. A run never rejects: callers discard it (`void`),
+ * and an unhandled rejection would end the process.
  */
 export class OutboxRelay {
   private running: Promise<number> | undefined;
   private again = false;
+  private paused = true;
   private stopped = false;
   private readonly stopping = new AbortController();
 
   constructor(
-    private readonly deps: { outbox: Outbox; publisher: EventPublisher; observer: RelayObserver },
+    private readonly deps: { outbox: Outbox; publisher: EventPublisher; observer: RelayObserver; log: RelayFailureLog },
     private readonly options: Omit<RelayOptions, 'signal'>,
   ) {}
 
@@ -163,19 +179,25 @@ export class OutboxRelay {
     return this.running !== undefined;
   }
 
+  /** The sidecar answers: ticks and wakes run from now on (after stop(), still nothing runs). */
+  start(): void {
+    this.paused = false;
+  }
+
   /**
-   * The cron binding's tick: starts a run unless one is under way (`started`
-   * says which); `done` resolves with how many events the run it started
-   * published (0 when it started none).
+   * The cron binding's tick: starts a run unless the relay is not started, is
+   * stopped or is already running (`skipped` says which); `done` resolves with
+   * how many events the run it started published (0 when it started none).
    */
-  tick(): { started: boolean; done: Promise<number> } {
-    if (this.stopped || this.running) return { started: false, done: Promise.resolve(0) };
+  tick(): { started: true; done: Promise<number> } | { started: false; skipped: TickSkipped; done: Promise<number> } {
+    const skipped = this.stopped ? 'relay stopped' : this.paused ? 'relay not started' : this.running ? 'previous relay run still going' : undefined;
+    if (skipped) return { started: false, skipped, done: Promise.resolve(0) };
     return { started: true, done: this.run() };
   }
 
-  /** A new event was recorded: relays now, or right after the run under way. */
+  /** A new event was recorded: relays now, or right after the run under way (nothing before start()). */
   wake(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
+    if (this.stopped || this.paused) return Promise.resolve(0);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -183,7 +205,7 @@ export class OutboxRelay {
     return this.run();
   }
 
-  /** No run starts after it; the run under way hands back what it claimed and did not publish. */
+  /** In any state: no run starts after it; the run under way hands back what it claimed and did not publish. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopping.abort();
@@ -191,9 +213,16 @@ export class OutboxRelay {
   }
 
   private run(): Promise<number> {
-    const run = this.relayWhileWoken().finally(() => {
-      this.running = undefined;
-    });
+    const run = this.relayWhileWoken()
+      .catch((error: unknown) => {
+        this.report(error);
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+        // A wake that came after the loop's last look at `again`, before this: its event must not wait for the tick.
+        if (this.again && !this.stopped) void this.run();
+      });
     this.running = run;
     return run;
   }
@@ -204,14 +233,32 @@ export class OutboxRelay {
       this.again = false;
       try {
         const published = await relayOutbox(this.deps.outbox, this.deps.publisher, { ...this.options, signal: this.stopping.signal });
-        if (published > 0) this.deps.observer.published(published);
         total += published;
+        if (published > 0) this.tell(() => this.deps.observer.published(published));
       } catch (error) {
         // Not round again at once: the database is away, and the next tick is soon.
-        this.deps.observer.error(error);
+        this.tell(() => this.deps.observer.error(error));
+        this.again = false;
         break;
       }
     } while (this.again && !this.stopped);
     return total;
+  }
+
+  /** Tells the observer; one that throws (a broken logger or metric) is reported, and the relay goes on. */
+  private tell(observe: () => void): void {
+    try {
+      observe();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.deps.log.error({ err: error }, 'outbox relay: reporting on a run failed; the relay goes on');
+    } catch {
+      // The log itself throws: nothing is left to tell, and the relay must not stop for it.
+    }
   }
 }

@@ -51,7 +51,7 @@ export const paymentServiceOpenApi = buildOpenApiDocument(
       operationId: 'relayOutbox',
       summary: "The cron binding's tick: publish the events that wait in the outbox",
       tags: ['internal'],
-      responses: { 200: { description: 'A relay run started, or the previous one still goes on', schema: relayTickAnswerSchema } },
+      responses: { 200: { description: 'A relay run started, or none did (the relay is not started yet or is stopped, or the previous run still goes on)', schema: relayTickAnswerSchema } },
     },
     ...standardOperations(),
     asyncApiOperation,

@@ -13,10 +13,10 @@ export const RELAY_ROUTE = '/outbox-relay';
 export function relayRoutes(deps: { relay: OutboxRelay }) {
   return (router: Router) => {
     router.post(RELAY_ROUTE, (_req, res) => {
-      const { started, done } = deps.relay.tick();
-      void done;
-      // A tick that arrives while the last run still goes on has nothing to add.
-      res.status(200).json(started ? { relaying: true } : { skipped: 'previous relay run still going' });
+      const tick = deps.relay.tick();
+      void tick.done; // never rejects
+      // A tick before the relay started, after it stopped, or while the last run still goes on has nothing to add.
+      res.status(200).json(tick.started ? { relaying: true } : { skipped: tick.skipped });
     });
   };
 }

@@ -7,14 +7,20 @@ import { DaprSidecar, type Knex } from '@orderflow/service-kit';
 import type express from 'express';
 import { buildPaymentApp, type PaymentAppDeps } from '../../src/app';
 import type { EventPublisher } from '../../src/domain/event-publisher';
-import { DaprEventPublisher } from '../../src/sidecar/event-publisher';
+import { loadPaymentServiceConfig } from '../../src/config';
+import { DaprEventPublisher, PUBLISH_DEADLINE_MS } from '../../src/sidecar/event-publisher';
 import { testLogger } from '../../../../test-support/logger';
 
 /** What the stub "sidecar" presents to the app (APP_API_TOKEN), in the tests that guard the app with it. */
 export const TEST_APP_TOKEN = 'test-app-token-0123456789';
 
-/** The relay's settings in tests: the service's defaults (config.ts, PUBLISH_DEADLINE_MS). */
-export const TEST_RELAY_OPTIONS = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
+const defaults = loadPaymentServiceConfig({});
+/** The relay's settings in tests: the service's defaults (config.ts, PUBLISH_DEADLINE_MS), read from there. */
+export const TEST_RELAY_OPTIONS = {
+  batchSize: defaults.OUTBOX_BATCH_SIZE,
+  leaseMs: defaults.OUTBOX_CLAIM_LEASE_MS,
+  publishDeadlineMs: PUBLISH_DEADLINE_MS,
+};
 
 /** The real publisher, through a stub sidecar on `sidecarPort`. */
 export function publisherFor(sidecarPort: number): DaprEventPublisher {
@@ -37,7 +43,8 @@ export function buildTestPaymentApp(db: Knex, overrides: Partial<PaymentAppDeps>
     bodyLimit: '64kb',
     ...overrides,
   });
-  if (options.relay !== 'running') void built.relay.stop();
+  if (options.relay === 'running') built.relay.start();
+  else void built.relay.stop();
   return built;
 }
 

@@ -6,7 +6,9 @@ import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { migrations } from '../../src/data/migrations';
-import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_APP_TOKEN, viaSidecar } from './payment-test-app';
+import { buildPaymentApp } from '../../src/app';
+import { testLogger } from '../../../../test-support/logger';
+import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
@@ -94,6 +96,42 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
     await relay.stop();
   });
 
+  it('before the relay is started (the sidecar does not answer yet), answers "relay not started" and publishes nothing', async () => {
+    const orderReference = await eventLeftInTheOutbox();
+    // As start.ts builds it, before `started`.
+    const { app, relay } = buildPaymentApp({
+      db: database.db,
+      publisher: publisherFor(sidecar.port),
+      relay: TEST_RELAY_OPTIONS,
+      logger: testLogger,
+      bodyLimit: '64kb',
+      appApiToken: TEST_APP_TOKEN,
+    });
+
+    const tick = await viaSidecar(app).post('/outbox-relay');
+
+    expect(tick.status).toBe(200);
+    expect(tick.body).toEqual({ skipped: 'relay not started' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await publishedAt(orderReference)).toBeNull();
+    expect(sidecar.requests).toHaveLength(0);
+    await relay.stop();
+  });
+
+  it('once the relay is stopped (the service shuts down), answers "relay stopped" and publishes nothing', async () => {
+    const orderReference = await eventLeftInTheOutbox();
+    const { app, relay } = runningApp();
+    await relay.stop();
+
+    const tick = await viaSidecar(app).post('/outbox-relay');
+
+    expect(tick.status).toBe(200);
+    expect(tick.body).toEqual({ skipped: 'relay stopped' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await publishedAt(orderReference)).toBeNull();
+    expect(sidecar.requests).toHaveLength(0);
+  });
+
   it('refuses a caller without the app token (401 problem+json) and relays nothing', async () => {
     const orderReference = await eventLeftInTheOutbox();
     const { app, relay } = runningApp();
@@ -107,6 +145,31 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await publishedAt(orderReference)).toBeNull();
     expect(sidecar.requests).toHaveLength(0);
+    await relay.stop();
+  });
+});
+
+describe('a recorded payment wakes the relay', () => {
+  it('when POST /payments records a payment, its event is published through the sidecar within a second, with no tick', async () => {
+    const { app, relay } = runningApp();
+    const orderReference = `ORD-WAKE${Date.now()}${(sequence += 1)}`;
+    const started = Date.now();
+
+    const recorded = await viaSidecar(app)
+      .post('/payments')
+      .send({
+        orderReference,
+        amount: '12.00',
+        currency: 'EUR',
+        paymentMethod: 'VISA',
+        customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+      });
+
+    expect(recorded.status).toBe(201);
+    await eventually('the event marked sent', () => publishedAt(orderReference));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    const published = sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/kafka-pubsub/payment-topic'));
+    expect(published.map((call) => (call.body as { data: { orderReference: string } }).data.orderReference)).toEqual([orderReference]);
     await relay.stop();
   });
 });

@@ -211,6 +211,19 @@ function observing() {
 const RELAY_SETTINGS = { batchSize: 10, leaseMs: 60_000, publishDeadlineMs: 30_000 };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
+/** A log that keeps what the relay reports outside its rounds. */
+function failureLog() {
+  const reported: { details: object; message: string }[] = [];
+  return { reported, log: { error: (details: object, message: string) => void reported.push({ details, message }) } };
+}
+
+/** The relay as start.ts has it once the sidecar answers. */
+function startedRelay(deps: { outbox: Outbox; publisher: EventPublisher; observer: RelayObserver }, log = failureLog().log) {
+  const relay = new OutboxRelay({ ...deps, log }, RELAY_SETTINGS);
+  relay.start();
+  return relay;
+}
+
 describe('the relay as the service runs it (ticked by the cron binding, woken by each payment)', () => {
   it('when a payment wakes it, relays at once; when a payment wakes it during a run, goes round once more for the new event', async () => {
     const steps: string[] = [];
@@ -218,7 +231,7 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
     const { outbox } = memoryOutbox(pending, steps);
     const { publisher, letGo } = heldPublisher(steps);
     const { seen, observer } = observing();
-    const relay = new OutboxRelay({ outbox, publisher, observer }, RELAY_SETTINGS);
+    const relay = startedRelay({ outbox, publisher, observer });
 
     const run = relay.wake();
     await settle();
@@ -239,7 +252,7 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
     const pending = [event('ORD-M')];
     const { outbox } = memoryOutbox(pending, steps);
     const { publisher, letGo } = heldPublisher(steps);
-    const relay = new OutboxRelay({ outbox, publisher, observer: observing().observer }, RELAY_SETTINGS);
+    const relay = startedRelay({ outbox, publisher, observer: observing().observer });
 
     const first = relay.tick();
     await settle();
@@ -263,7 +276,7 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
     const pending = [...events];
     const { outbox, recorded } = memoryOutbox(pending, steps);
     const { publisher } = heldPublisher(steps); // never let go: a publish that outlasts the shutdown's wait
-    const relay = new OutboxRelay({ outbox, publisher, observer: observing().observer }, RELAY_SETTINGS);
+    const relay = startedRelay({ outbox, publisher, observer: observing().observer });
 
     const run = relay.tick();
     await settle();
@@ -272,7 +285,7 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
     expect(await run.done).toBe(0);
     expect(recorded).toEqual([{ publishedIds: [], notStartedIds: [events[0]!.id, events[1]!.id] }]);
     pending.push(event('ORD-Q'));
-    expect(relay.tick().started).toBe(false);
+    expect(relay.tick()).toMatchObject({ started: false, skipped: 'relay stopped' });
     expect(await relay.wake()).toBe(0);
     expect(steps).toEqual(['claim 2', 'publish ORD-P', 'record 0']);
   });
@@ -287,7 +300,7 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
       return claim(limit, leaseMs);
     };
     const { seen, observer } = observing();
-    const relay = new OutboxRelay({ outbox, publisher: publisherRefusing(), observer }, RELAY_SETTINGS);
+    const relay = startedRelay({ outbox, publisher: publisherRefusing(), observer });
 
     relay.wake(); // a wake during the failing run does not make it go round again at once
     expect(await relay.wake()).toBe(0);
@@ -297,5 +310,110 @@ describe('the relay as the service runs it (ticked by the cron binding, woken by
     down = false;
     expect(await relay.tick().done).toBe(1);
     expect(seen.published).toBe(1);
+  });
+});
+
+describe('the relay before it starts and after it stops', () => {
+  it('when not started (the sidecar does not answer yet), a tick answers "relay not started" and neither it nor a wake claims anything', async () => {
+    const steps: string[] = [];
+    const { outbox } = memoryOutbox([event('ORD-S')], steps);
+    const relay = new OutboxRelay({ outbox, publisher: publisherRefusing(), observer: observing().observer, log: failureLog().log }, RELAY_SETTINGS);
+
+    const tick = relay.tick();
+    expect(tick).toMatchObject({ started: false, skipped: 'relay not started' });
+    expect(await tick.done).toBe(0);
+    expect(await relay.wake()).toBe(0);
+    await settle();
+    expect(steps).toEqual([]);
+    expect(relay.relaying).toBe(false);
+
+    relay.start();
+    expect(await relay.tick().done).toBe(1);
+  });
+
+  it('stops in every state: never started, started and idle, stopped twice; a stopped relay answers "relay stopped", started or not', async () => {
+    const steps: string[] = [];
+    const { outbox } = memoryOutbox([event('ORD-T')], steps);
+    const deps = { outbox, publisher: publisherRefusing(), observer: observing().observer, log: failureLog().log };
+
+    const neverStarted = new OutboxRelay(deps, RELAY_SETTINGS);
+    await neverStarted.stop();
+    expect(neverStarted.tick()).toMatchObject({ started: false, skipped: 'relay stopped' });
+    neverStarted.start(); // a late `started` after a SIGTERM does not bring it back
+    expect(neverStarted.tick()).toMatchObject({ started: false, skipped: 'relay stopped' });
+    expect(await neverStarted.wake()).toBe(0);
+
+    const idle = startedRelay(deps);
+    await idle.stop();
+    await idle.stop();
+    expect(idle.tick()).toMatchObject({ started: false, skipped: 'relay stopped' });
+    expect(steps).toEqual([]);
+  });
+});
+
+describe('a wake that comes as a run ends', () => {
+  // The run's last look at `again` and the moment it lets go of `running` are some microtasks apart: a wake
+  // between them joins the run (relaying is still true), so the run must go round once more for it.
+  it('at whichever microtask it comes while the run is still under way, its event is relayed without a tick', async () => {
+    for (let microtasks = 0; microtasks <= 12; microtasks += 1) {
+      const steps: string[] = [];
+      const pending: PendingOutboxEvent[] = [];
+      const { outbox } = memoryOutbox(pending, steps);
+      let releaseClaim = () => {};
+      const claimHeld = new Promise<void>((resolve) => (releaseClaim = resolve));
+      const claim = outbox.claim.bind(outbox);
+      outbox.claim = async (limit, leaseMs) => {
+        if (steps.length === 0) await claimHeld;
+        return claim(limit, leaseMs);
+      };
+      const { seen, observer } = observing();
+      const relay = startedRelay({ outbox, publisher: publisherRefusing(), observer });
+
+      void relay.tick().done;
+      await settle(); // the run waits on its (empty) claim
+      releaseClaim();
+      for (let i = 0; i < microtasks; i += 1) await Promise.resolve();
+      const joined = relay.relaying;
+      pending.push(event(`ORD-W${microtasks}`));
+      void relay.wake();
+      await settle();
+      await settle();
+
+      expect({ microtasks, joined, published: seen.published }).toEqual({ microtasks, joined, published: 1 });
+      await relay.stop();
+    }
+  });
+});
+
+describe('a relay whose observer throws (a broken logger or metric)', () => {
+  it('does not reject the run callers discard, reports it once through the log, and goes on relaying', async () => {
+    const steps: string[] = [];
+    const pending = [event('ORD-U')];
+    const { outbox } = memoryOutbox(pending, steps);
+    const observer: RelayObserver = {
+      published: () => {
+        throw new Error('metric broken');
+      },
+      error: () => {
+        throw new Error('logger broken');
+      },
+    };
+    const { reported, log } = failureLog();
+    const relay = startedRelay({ outbox, publisher: publisherRefusing(), observer }, log);
+
+    await expect(relay.wake()).resolves.toBe(1);
+    expect(reported).toHaveLength(1);
+    expect((reported[0]!.details as { err: Error }).err.message).toBe('metric broken');
+
+    pending.push(event('ORD-V'));
+    await expect(relay.tick().done).resolves.toBe(1);
+    expect(reported).toHaveLength(2);
+
+    outbox.claim = async () => {
+      throw new Error('connection refused');
+    };
+    await expect(relay.tick().done).resolves.toBe(0);
+    expect((reported[2]!.details as { err: Error }).err.message).toBe('logger broken');
+    expect(relay.relaying).toBe(false);
   });
 });
