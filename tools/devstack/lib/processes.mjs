@@ -70,14 +70,15 @@ export function stillRunsAsRecorded({ pid, command }, readCommandLine = commandL
 export async function stopOrphans() {
   let recorded;
   try {
-    recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8'));
+    recorded = JSON.parse(fs.readFileSync(processFile, 'utf8'));
   } catch (error) {
     // No file: nothing was left behind. A file cut short: what it named cannot be told.
     if (isMissing(error) || error instanceof SyntaxError) return 0;
     throw error;
   }
   if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
-  const orphans = Object.values(recorded.processes ?? {}).filter(stillRunsAsRecorded);
+  // (entry) => ...: filter and some pass the index as a second argument, which is not a command-line reader.
+  const orphans = Object.values(recorded.processes ?? {}).filter((entry) => stillRunsAsRecorded(entry));
   for (const { pid } of orphans) {
     try {
       process.kill(-pid, 'SIGTERM');
@@ -86,13 +87,13 @@ export async function stopOrphans() {
     }
   }
   const deadline = Date.now() + 15_000;
-  while (orphans.some(stillRunsAsRecorded) && Date.now() < deadline) {
+  while (orphans.some((entry) => stillRunsAsRecorded(entry)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   for (const orphan of orphans) {
     if (stillRunsAsRecorded(orphan)) process.kill(-orphan.pid, 'SIGKILL');
   }
-  fs.rmSync(PROCESS_FILE, { force: true });
+  fs.rmSync(processFile, { force: true });
   return orphans.length;
 }
 

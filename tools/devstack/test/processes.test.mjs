@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { recordProcessesIn, startProcess, stillRunsAsRecorded, stopAll } from '../lib/processes.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { recordProcessesIn, startProcess, stillRunsAsRecorded, stopAll, stopOrphans } from '../lib/processes.mjs';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'devstack-processes-'));
 recordProcessesIn(path.join(TMP, 'processes.json'));
@@ -59,15 +60,40 @@ describe('the process file, for the next run after a crash', () => {
 });
 
 describe('stopping everything', () => {
-  it('when one process cannot be stopped (its command does not exist), stopAll still stops the others and resolves', async () => {
+  it('when one process cannot be stopped (its stop fails), stopAll still stops the others and resolves', async () => {
     const sleeper = startProcess({ name: 'test-sleeper', command: 'sleep', args: ['1000'] });
-    startProcess({ name: 'test-no-such-command', command: path.join(TMP, 'no-such-command') });
+    const stubborn = startProcess({ name: 'test-stubborn', command: 'sleep', args: ['1000'] });
+    const stopStubborn = stubborn.stop.bind(stubborn);
+    stubborn.stop = async () => {
+      throw new Error('cannot stop this one');
+    };
     try {
       assert.ok(isRunning(sleeper.child.pid));
       await stopAll();
       assert.equal(isRunning(sleeper.child.pid), false, 'the sleeper is still running');
     } finally {
       if (isRunning(sleeper.child.pid)) process.kill(sleeper.child.pid, 'SIGKILL');
+      await stopStubborn();
+    }
+  });
+});
+
+describe('the next run after a crash', () => {
+  it('stops what a run that died left running (its owner gone, the same command still running), and removes the file', async () => {
+    // An owner that is gone: a process that has exited.
+    const owner = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+    // Left behind: its own process group, as the launcher starts every process.
+    const orphan = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });
+    const file = path.join(TMP, 'processes.json');
+    fs.writeFileSync(file, JSON.stringify({ owner: Number(owner), processes: { 'left-behind': { pid: orphan.pid, command: 'sleep' } } }));
+    try {
+      assert.equal(await stopOrphans(), 1);
+      const deadline = Date.now() + 5_000;
+      while (isRunning(orphan.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(isRunning(orphan.pid), false, 'the orphan is still running');
+      assert.equal(fs.existsSync(file), false);
+    } finally {
+      if (isRunning(orphan.pid)) process.kill(orphan.pid, 'SIGKILL');
     }
   });
 });

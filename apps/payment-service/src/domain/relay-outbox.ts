@@ -237,7 +237,7 @@ export class OutboxRelay {
         if (published > 0) this.tell(() => this.deps.observer.published(published));
       } catch (error) {
         // Not round again at once: the database is away, and the next tick is soon.
-        this.tell(() => this.deps.observer.error(error));
+        this.tell(() => this.deps.observer.error(error), error);
         this.again = false;
         break;
       }
@@ -246,17 +246,21 @@ export class OutboxRelay {
   }
 
   /** Tells the observer; one that throws (a broken logger or metric) is reported, and the relay goes on. */
-  private tell(observe: () => void): void {
+  private tell(observe: () => void, runError?: unknown): void {
     try {
       observe();
     } catch (error) {
-      this.report(error);
+      this.report(error, runError);
     }
   }
 
-  private report(error: unknown): void {
+  /** `runError`: what the run failed with, when telling the observer about it is what failed. */
+  private report(error: unknown, runError?: unknown): void {
     try {
-      this.deps.log.error({ err: error }, 'outbox relay: reporting on a run failed; the relay goes on');
+      this.deps.log.error(
+        runError === undefined ? { err: error } : { err: error, runError },
+        'outbox relay: reporting on a run failed; the relay goes on',
+      );
     } catch {
       // The log itself throws: nothing is left to tell, and the relay must not stop for it.
     }

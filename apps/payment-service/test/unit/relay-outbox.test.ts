@@ -386,7 +386,7 @@ describe('a wake that comes as a run ends', () => {
 });
 
 describe('a relay whose observer throws (a broken logger or metric)', () => {
-  it('does not reject the run callers discard, reports it once through the log, and goes on relaying', async () => {
+  it('does not reject the run callers discard, reports it once through the log (with the run\'s own failure), and goes on relaying', async () => {
     const steps: string[] = [];
     const pending = [event('ORD-U')];
     const { outbox } = memoryOutbox(pending, steps);
@@ -414,6 +414,8 @@ describe('a relay whose observer throws (a broken logger or metric)', () => {
     };
     await expect(relay.tick().done).resolves.toBe(0);
     expect((reported[2]!.details as { err: Error }).err.message).toBe('logger broken');
+    // What the run failed with is not lost with the observer that could not tell it.
+    expect((reported[2]!.details as { runError: Error }).runError.message).toBe('connection refused');
     expect(relay.relaying).toBe(false);
   });
 });
