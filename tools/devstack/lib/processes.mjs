@@ -62,6 +62,17 @@ export function stillRunsAsRecorded({ pid, command }, readCommandLine = commandL
   return Boolean(command) && Boolean(readCommandLine(pid)?.includes(command));
 }
 
+/** True while `pid` runs (signal 0 asks the kernel, signalling nothing). */
+export function pidRuns(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if (isGone(error)) return false;
+    throw error;
+  }
+}
+
 /**
  * Stops the processes an earlier run left behind when it died without
  * cleaning up (its owner is gone, they are still running the same command).

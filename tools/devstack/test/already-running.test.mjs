@@ -18,7 +18,7 @@ const smtpPort = otherLauncher ? Number(process.env.SMTP_PORT) : await freePort(
 const webPort = otherLauncher ? Number(process.env.MAILDEV_WEB_PORT) : await freePort();
 process.env.SMTP_PORT = String(smtpPort);
 process.env.MAILDEV_WEB_PORT = String(webPort);
-const { listProcesses, recordProcessesIn } = await import('../lib/processes.mjs');
+const { listProcesses, pidRuns, recordProcessesIn } = await import('../lib/processes.mjs');
 // Not the stack's record of its processes (.local/run/processes.json): a stack may be running.
 recordProcessesIn(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'devstack-running-')), 'processes.json'));
 const { piece: maildev } = await import('../pieces/maildev.mjs');
@@ -109,16 +109,6 @@ async function maildevOfAnotherLauncher({ user, password }) {
   };
 }
 
-const isRunning = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if (error.code === 'ESRCH') return false;
-    throw error;
-  }
-};
-
 describe('a MailDev another launcher started', () => {
   it('stop() leaves it running: a piece stops only what this process started', { timeout: 60_000 }, async () => {
     const other = await maildevOfAnotherLauncher({ user: 'orderflow-test', password: 'test-password' });
@@ -126,7 +116,7 @@ describe('a MailDev another launcher started', () => {
       const before = await maildev.health();
       assert.equal(before.healthy, true, before.detail);
       await maildev.stop();
-      assert.equal(isRunning(other.pid), true, 'the other launcher\'s MailDev was stopped');
+      assert.equal(pidRuns(other.pid), true, 'the other launcher\'s MailDev was stopped');
       assert.equal((await maildev.health()).healthy, true);
     } finally {
       await other.stop();

@@ -6,20 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { recordProcessesIn, startProcess, stillRunsAsRecorded, stopAll, stopOrphans } from '../lib/processes.mjs';
+import { pidRuns, recordProcessesIn, startProcess, stillRunsAsRecorded, stopAll, stopOrphans } from '../lib/processes.mjs';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'devstack-processes-'));
 recordProcessesIn(path.join(TMP, 'processes.json'));
-
-const isRunning = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if (error.code === 'ESRCH') return false;
-    throw error;
-  }
-};
 
 describe('a process log that cannot be written', () => {
   it('when the exit line cannot be appended (the log is now a folder), the launcher says so and goes on', async () => {
@@ -68,11 +58,11 @@ describe('stopping everything', () => {
       throw new Error('cannot stop this one');
     };
     try {
-      assert.ok(isRunning(sleeper.child.pid));
+      assert.ok(pidRuns(sleeper.child.pid));
       await stopAll();
-      assert.equal(isRunning(sleeper.child.pid), false, 'the sleeper is still running');
+      assert.equal(pidRuns(sleeper.child.pid), false, 'the sleeper is still running');
     } finally {
-      if (isRunning(sleeper.child.pid)) process.kill(sleeper.child.pid, 'SIGKILL');
+      if (pidRuns(sleeper.child.pid)) process.kill(sleeper.child.pid, 'SIGKILL');
       await stopStubborn();
     }
   });
@@ -89,11 +79,11 @@ describe('the next run after a crash', () => {
     try {
       assert.equal(await stopOrphans(), 1);
       const deadline = Date.now() + 5_000;
-      while (isRunning(orphan.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(isRunning(orphan.pid), false, 'the orphan is still running');
+      while (pidRuns(orphan.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(pidRuns(orphan.pid), false, 'the orphan is still running');
       assert.equal(fs.existsSync(file), false);
     } finally {
-      if (isRunning(orphan.pid)) process.kill(orphan.pid, 'SIGKILL');
+      if (pidRuns(orphan.pid)) process.kill(orphan.pid, 'SIGKILL');
     }
   });
 });

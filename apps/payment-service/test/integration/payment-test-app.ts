@@ -10,6 +10,7 @@ import type { EventPublisher } from '../../src/domain/event-publisher';
 import { loadPaymentServiceConfig } from '../../src/config';
 import { DaprEventPublisher, PUBLISH_DEADLINE_MS } from '../../src/sidecar/event-publisher';
 import { testLogger } from '../../../../test-support/logger';
+import type { StubSidecar } from '../../../../test-support/stub-sidecar';
 
 /** What the stub "sidecar" presents to the app (APP_API_TOKEN), in the tests that guard the app with it. */
 export const TEST_APP_TOKEN = 'test-app-token-0123456789';
@@ -55,3 +56,19 @@ export const viaSidecar = (app: express.Express) => request.agent(app).set('dapr
 export async function forgetUnpublishedEvents(db: Knex): Promise<void> {
   await db('outbox_events').whereNull('published_at').update({ published_at: db.fn.now() });
 }
+
+/** Each test starts clean: a sidecar that accepts every publish and remembers none yet, an outbox with nothing pending. */
+export async function startClean(db: Knex, sidecar: StubSidecar): Promise<void> {
+  sidecar.requests.length = 0;
+  sidecar.answerWith(() => ({ status: 204 }));
+  await forgetUnpublishedEvents(db);
+}
+
+/** A valid POST /payments body for `orderReference`. */
+export const paymentBody = (orderReference: string) => ({
+  orderReference,
+  amount: '12.00',
+  currency: 'EUR',
+  paymentMethod: 'VISA',
+  customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+});

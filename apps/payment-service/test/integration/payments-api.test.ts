@@ -9,7 +9,7 @@ import type { DaprEventPublisher } from '../../src/sidecar/event-publisher';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
-import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_RELAY_OPTIONS } from './payment-test-app';
+import { buildTestPaymentApp, publisherFor, startClean, TEST_RELAY_OPTIONS } from './payment-test-app';
 
 const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
 const relayOptions = TEST_RELAY_OPTIONS;
@@ -42,11 +42,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-beforeEach(async () => {
-  sidecar.requests.length = 0;
-  sidecar.answerWith(() => ({ status: 204 }));
-  await forgetUnpublishedEvents(database.db);
-});
+beforeEach(() => startClean(database.db, sidecar));
 
 const rowsFor = async (orderReference: string) => ({
   payments: await database.db('payments').where({ order_reference: orderReference }),

@@ -8,7 +8,7 @@ import { startStubSidecar, type StubSidecar } from '../../../../test-support/stu
 import { migrations } from '../../src/data/migrations';
 import { buildPaymentApp } from '../../src/app';
 import { testLogger } from '../../../../test-support/logger';
-import { buildTestPaymentApp, forgetUnpublishedEvents, publisherFor, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
+import { buildTestPaymentApp, paymentBody, publisherFor, startClean, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
@@ -23,11 +23,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-beforeEach(async () => {
-  sidecar.requests.length = 0;
-  sidecar.answerWith(() => ({ status: 204 }));
-  await forgetUnpublishedEvents(database.db);
-});
+beforeEach(() => startClean(database.db, sidecar));
 
 let sequence = 0;
 /** A payment recorded by an app whose relay is stopped: its event waits in the outbox, and nothing woke a relay. */
@@ -36,13 +32,7 @@ async function eventLeftInTheOutbox(): Promise<string> {
   const { app } = buildTestPaymentApp(database.db);
   const recorded = await request(app)
     .post('/payments')
-    .send({
-      orderReference,
-      amount: '12.00',
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-      customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
-    });
+    .send(paymentBody(orderReference));
   expect(recorded.status).toBe(201);
   return orderReference;
 }
@@ -157,13 +147,7 @@ describe('a recorded payment wakes the relay', () => {
 
     const recorded = await viaSidecar(app)
       .post('/payments')
-      .send({
-        orderReference,
-        amount: '12.00',
-        currency: 'EUR',
-        paymentMethod: 'VISA',
-        customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
-      });
+      .send(paymentBody(orderReference));
 
     expect(recorded.status).toBe(201);
     await eventually('the event marked sent', () => publishedAt(orderReference));
