@@ -27,3 +27,30 @@ export function buildTestNotificationApp(
   const { dispatch, ...rest } = overrides;
   return buildNotificationApp({ db, email, dispatch: { ...TEST_DISPATCH, ...dispatch }, logger: testLogger, bodyLimit: '64kb', ...rest });
 }
+
+let sequence = 0;
+/** A payment.confirmed CloudEvent as the sidecar delivers it (our envelope plus Dapr's own attributes); `data` replaces fields of the payment. */
+export function paymentConfirmedDelivery(overrides: { data?: object; id?: string } = {}) {
+  sequence += 1;
+  const orderReference = `ORD-NOTIFY${Date.now()}${sequence}`;
+  return {
+    specversion: '1.0',
+    id: overrides.id ?? `evt-${Date.now()}-${sequence}`,
+    type: 'payment.confirmed',
+    source: 'payment-service',
+    subject: orderReference,
+    datacontenttype: 'application/json',
+    topic: 'payment-topic',
+    pubsubname: 'kafka-pubsub',
+    data: {
+      paymentId: `pay-${Date.now()}-${sequence}`,
+      orderReference,
+      amount: '49.90',
+      currency: 'EUR',
+      paymentMethod: 'VISA',
+      customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+      confirmedAt: '2026-11-25T10:00:00.000Z',
+      ...overrides.data,
+    },
+  };
+}

@@ -9,34 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../../../test-support/
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 import { until as eventually } from '../../../../test-support/until';
-import { buildTestNotificationApp, TEST_DISPATCH } from './notification-test-app';
-
-let sequence = 0;
-/** A CloudEvent as the sidecar delivers it (our envelope plus Dapr's own attributes). */
-function delivery(overrides: { data?: object; id?: string } = {}) {
-  sequence += 1;
-  const orderReference = `ORD-NOTIFY${Date.now()}${sequence}`;
-  return {
-    specversion: '1.0',
-    id: overrides.id ?? `evt-${Date.now()}-${sequence}`,
-    type: 'payment.confirmed',
-    source: 'payment-service',
-    subject: orderReference,
-    datacontenttype: 'application/json',
-    topic: 'payment-topic',
-    pubsubname: 'kafka-pubsub',
-    data: {
-      paymentId: `pay-${Date.now()}-${sequence}`,
-      orderReference,
-      amount: '49.90',
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-      customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
-      confirmedAt: '2026-11-25T10:00:00.000Z',
-      ...overrides.data,
-    },
-  };
-}
+import { buildTestNotificationApp, paymentConfirmedDelivery as delivery, TEST_DISPATCH } from './notification-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;

@@ -2,38 +2,15 @@
 // text in any field is recorded REJECTED and dropped (to the dead-letter topic),
 // never a 500 the sidecar would redeliver forever; the e-mail shows the amount
 // with exactly its currency's digits.
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
-import { buildTestNotificationApp } from './notification-test-app';
+import { buildTestNotificationApp, paymentConfirmedDelivery as delivery } from './notification-test-app';
 import { migrations } from '../../src/data/migrations';
 import type { Email } from '../../src/domain/notification';
 import type { EmailSender } from '../../src/domain/email-sender';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { until as eventually } from '../../../../test-support/until';
 import { hostileHeaderText, hostileText, percentEncode } from '../../../../test-support/hostile-text';
-
-let sequence = 0;
-function delivery(data: object = {}, id = `evt-text-${Date.now()}-${(sequence += 1)}`) {
-  const orderReference = `ORD-TEXT${Date.now()}${sequence}`;
-  return {
-    specversion: '1.0',
-    id,
-    type: 'payment.confirmed',
-    source: 'payment-service',
-    datacontenttype: 'application/json',
-    data: {
-      paymentId: randomUUID(),
-      orderReference,
-      amount: '49.90',
-      currency: 'EUR',
-      paymentMethod: 'VISA',
-      customer: { id: 'c-1', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
-      confirmedAt: '2026-11-25T10:00:00.000Z',
-      ...data,
-    },
-  };
-}
 
 /** The SMTP binding as these tests play it: takes every e-mail and keeps it. */
 const sent: Email[] = [];
@@ -67,7 +44,7 @@ function withField(event: ReturnType<typeof delivery>, field: string, text: stri
 
 describe('an event with text that is not well-formed', () => {
   it('when a customer\'s first name holds a lone surrogate, then it is recorded REJECTED, dropped, and no e-mail is owed', async () => {
-    const event = delivery({ customer: { id: 'c-1', firstName: 'Ada\ud800', lastName: 'Lovelace', email: 'ada@example.com' } });
+    const event = delivery({ data: { customer: { id: 'c-1', firstName: 'Ada\ud800', lastName: 'Lovelace', email: 'ada@example.com' } } });
     const response = await deliver(event);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'DROP' });
@@ -125,7 +102,7 @@ describe('the amount in the e-mail', () => {
     ['49.9', 'EUR', '49.90 EUR'],
     ['1000.00', 'JPY', '1000 JPY'], // from the previous release, which wrote two decimals always
   ])('when the event says %p %s, then the e-mail says %p', async (amount, currency, shown) => {
-    const event = delivery({ amount, currency });
+    const event = delivery({ data: { amount, currency } });
     expect((await deliver(event)).body).toEqual({ status: 'SUCCESS' });
     const ours = () => sent.find((one) => one.html.includes(event.data.orderReference));
     await eventually('the e-mail is sent', () => ours() !== undefined);
@@ -133,7 +110,7 @@ describe('the amount in the e-mail', () => {
   });
 
   it('when the event\'s amount has more digits than its currency (JPY "10.50"), then it is dropped as invalid', async () => {
-    const event = delivery({ amount: '10.50', currency: 'JPY' });
+    const event = delivery({ data: { amount: '10.50', currency: 'JPY' } });
     expect((await deliver(event)).body).toEqual({ status: 'DROP' });
     const row = await database.db('notifications').where({ event_id: event.id }).first();
     expect(row.last_error).toContain('data.amount must be a whole number in JPY');

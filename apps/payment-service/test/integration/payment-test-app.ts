@@ -64,11 +64,16 @@ export async function startClean(db: Knex, sidecar: StubSidecar): Promise<void> 
   await forgetUnpublishedEvents(db);
 }
 
-/** A valid POST /payments body for `orderReference`. */
-export const paymentBody = (orderReference: string) => ({
-  orderReference,
-  amount: '12.00',
+/** The customer of the tests' payments. */
+export const TEST_CUSTOMER = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
+
+let sequence = 0;
+/** A valid POST /payments body, its order reference used by no other test; `overrides` replace fields. */
+export const paymentRequest = (overrides: object = {}) => ({
+  orderReference: `ORD-TEST${Date.now()}${(sequence += 1)}`,
+  amount: '49.90',
   currency: 'EUR',
   paymentMethod: 'VISA',
-  customer: { id: 'cust-7', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
+  customer: TEST_CUSTOMER,
+  ...overrides,
 });

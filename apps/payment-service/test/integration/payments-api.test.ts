@@ -9,19 +9,10 @@ import type { DaprEventPublisher } from '../../src/sidecar/event-publisher';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
-import { buildTestPaymentApp, publisherFor, startClean, TEST_RELAY_OPTIONS } from './payment-test-app';
+import { buildTestPaymentApp, paymentRequest, publisherFor, startClean, TEST_CUSTOMER, TEST_RELAY_OPTIONS } from './payment-test-app';
 
-const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
+const customer = TEST_CUSTOMER;
 const relayOptions = TEST_RELAY_OPTIONS;
-let sequence = 0;
-const paymentRequest = (overrides: object = {}) => ({
-  orderReference: `ORD-TEST${Date.now()}${(sequence += 1)}`,
-  amount: '49.90',
-  currency: 'EUR',
-  paymentMethod: 'VISA',
-  customer,
-  ...overrides,
-});
 
 let database: TestDatabase;
 let sidecar: StubSidecar;

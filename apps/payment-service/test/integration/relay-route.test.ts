@@ -8,7 +8,7 @@ import { startStubSidecar, type StubSidecar } from '../../../../test-support/stu
 import { migrations } from '../../src/data/migrations';
 import { buildPaymentApp } from '../../src/app';
 import { testLogger } from '../../../../test-support/logger';
-import { buildTestPaymentApp, paymentBody, publisherFor, startClean, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
+import { buildTestPaymentApp, paymentRequest, publisherFor, startClean, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
@@ -32,7 +32,7 @@ async function eventLeftInTheOutbox(): Promise<string> {
   const { app } = buildTestPaymentApp(database.db);
   const recorded = await request(app)
     .post('/payments')
-    .send(paymentBody(orderReference));
+    .send(paymentRequest({ orderReference }));
   expect(recorded.status).toBe(201);
   return orderReference;
 }
@@ -147,7 +147,7 @@ describe('a recorded payment wakes the relay', () => {
 
     const recorded = await viaSidecar(app)
       .post('/payments')
-      .send(paymentBody(orderReference));
+      .send(paymentRequest({ orderReference }));
 
     expect(recorded.status).toBe(201);
     await eventually('the event marked sent', () => publishedAt(orderReference));

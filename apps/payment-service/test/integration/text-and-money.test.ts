@@ -12,18 +12,9 @@ import { paymentServiceOpenApi } from '../../src/http/openapi';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { validatePaymentConfirmed } from '../../../../test-support/event-schema';
 import { hostileHeaderText, hostileText, percentEncode } from '../../../../test-support/hostile-text';
-import { buildTestPaymentApp } from './payment-test-app';
+import { buildTestPaymentApp, paymentRequest, TEST_CUSTOMER } from './payment-test-app';
 
-const customer = { id: 'cust-42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' };
-let sequence = 0;
-const paymentRequest = (overrides: object = {}) => ({
-  orderReference: `ORD-TEXT${Date.now()}${(sequence += 1)}`,
-  amount: '49.90',
-  currency: 'EUR',
-  paymentMethod: 'VISA',
-  customer,
-  ...overrides,
-});
+const customer = TEST_CUSTOMER;
 
 let database: TestDatabase;
 let app: ReturnType<typeof buildTestPaymentApp>['app'];
