@@ -1,6 +1,7 @@
 // Builds notification-service's HTTP app and its e-mail dispatcher from their
 // dependencies, without listening or sending: start.ts wires the real ones and
-// wakes the dispatcher; tests wire a real database and a stub sidecar.
+// wakes the dispatcher; the HTTP tests build it over a real PostgreSQL, with
+// test-support/stub-sidecar.ts answering as the sidecar (notification-test-app.ts).
 import { createHttpApp, databaseAnswers, traceIdOf, type Knex, type Logger } from '@orderflow/service-kit';
 import { EmailDispatcher, type DispatchObserver, type DispatchOptions } from './domain/dispatch-emails';
 import type { EmailSender } from './domain/email-sender';

@@ -1,5 +1,6 @@
 // Builds order-service's HTTP apps from their dependencies, without listening:
-// start.ts wires the real ones, tests wire a real database and a stub sidecar.
+// start.ts wires the real ones; the HTTP tests build them over a real PostgreSQL,
+// with test-support/stub-sidecar.ts answering as the sidecar (order-test-app.ts).
 //
 // Two apps over the same repository, metrics and rate limits:
 // - the app channel, which only our Dapr sidecar calls (every request but the

@@ -1,7 +1,8 @@
 // Builds payment-service's HTTP app and its outbox relay from their
 // dependencies, without listening or publishing: the relay is built paused,
 // start.ts wires the real ones and starts the relay once the sidecar answers;
-// tests wire a real database and a stub sidecar.
+// the HTTP tests build it over a real PostgreSQL, with test-support/stub-sidecar.ts
+// answering as the sidecar (payment-test-app.ts).
 import { createHttpApp, databaseAnswers, type Knex, type Logger } from '@orderflow/service-kit';
 import { KnexPaymentRepository } from './data/payment-repository';
 import type { EventPublisher } from './domain/event-publisher';

@@ -2,8 +2,7 @@
 // chart's migration Job runs it: with DATABASE_URL and LOG_LEVEL in its
 // environment and nothing else (no issuer, no tokens, no Dapr). Runs the
 // built output, as the image does.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { runBuiltCommand } from './built-command';
 import { createTestDatabase } from '../../../test-support/test-database';
 import { migrations as orderMigrations } from '../../../apps/order-service/src/data/migrations';
 import { migrations as paymentMigrations } from '../../../apps/payment-service/src/data/migrations';
@@ -15,13 +14,7 @@ const SERVICES = [
   ['notification-service', notificationMigrations],
 ] as const;
 
-function migrateCommand(service: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, [path.resolve(__dirname, `../../../apps/${service}/dist/migrate.js`)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const migrateCommand = (service: string, env: Record<string, string>) => runBuiltCommand(service, 'migrate', env);
 
 describe('the migration command (the chart\'s migration Job)', () => {
   it.each(SERVICES)('applies every migration of %s with only DATABASE_URL and LOG_LEVEL set, and exits 0', async (service, migrations) => {

@@ -2,16 +2,9 @@
 // start command (`node dist/start.js`, as the image runs it) with a bad
 // environment writes the problems as plain lines on stderr (the fatal JSON
 // line on stdout escapes its line breaks), and exits non-zero.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { runBuiltCommand } from './built-command';
 
-function startCommand(service: string, env: Record<string, string>) {
-  return spawnSync(process.execPath, [path.resolve(__dirname, `../../../apps/${service}/dist/start.js`)], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-}
+const startCommand = (service: string, env: Record<string, string>) => runBuiltCommand(service, 'start', env);
 
 describe('a service that cannot start', () => {
   it('writes every problem the schema finds to stderr as plain lines, one per variable, then the fatal JSON line to stdout, and exits 1', () => {

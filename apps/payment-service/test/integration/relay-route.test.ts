@@ -50,6 +50,13 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
   }
 }
 
+/** A moment later, the event is still unpublished and nothing reached the sidecar. */
+async function expectNothingRelayed(orderReference: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(await publishedAt(orderReference)).toBeNull();
+  expect(sidecar.requests).toHaveLength(0);
+}
+
 /** The app as the service runs it: the relay running, the real publisher, guarded by the app token. */
 const runningApp = () => buildTestPaymentApp(database.db, { publisher: publisherFor(sidecar.port), appApiToken: TEST_APP_TOKEN }, { relay: 'running' });
 
@@ -102,9 +109,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
 
     expect(tick.status).toBe(200);
     expect(tick.body).toEqual({ skipped: 'relay not started' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await publishedAt(orderReference)).toBeNull();
-    expect(sidecar.requests).toHaveLength(0);
+    await expectNothingRelayed(orderReference);
     await relay.stop();
   });
 
@@ -117,9 +122,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
 
     expect(tick.status).toBe(200);
     expect(tick.body).toEqual({ skipped: 'relay stopped' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await publishedAt(orderReference)).toBeNull();
-    expect(sidecar.requests).toHaveLength(0);
+    await expectNothingRelayed(orderReference);
   });
 
   it('refuses a caller without the app token (401 problem+json) and relays nothing', async () => {
@@ -132,9 +135,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
       expect(refused.status).toBe(401);
       expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await publishedAt(orderReference)).toBeNull();
-    expect(sidecar.requests).toHaveLength(0);
+    await expectNothingRelayed(orderReference);
     await relay.stop();
   });
 });
