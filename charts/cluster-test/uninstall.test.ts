@@ -23,7 +23,8 @@ describe('helm uninstall of the chart', () => {
         return services.items.length === 0 ? true : undefined;
       }, 120_000);
 
-      const inNamespace = named((await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', (await kinds(true)).join(',')])).items);
+      const namespacedKinds = (await kinds(true)).join(',');
+      const inNamespace = named((await getJson<{ items: any[] }>(['-n', cluster.namespace, 'get', namespacedKinds])).items);
       expect(inNamespace).toEqual(
         [
           `Secret/${cluster.namespace}/${cluster.release}-database`,
@@ -33,7 +34,7 @@ describe('helm uninstall of the chart', () => {
         ].sort(),
       );
       const label = `app.kubernetes.io/instance=${cluster.release}`;
-      const elsewhere = named((await getJson<{ items: any[] }>(['get', (await kinds(true)).join(','), '--all-namespaces', '-l', label])).items).filter(
+      const elsewhere = named((await getJson<{ items: any[] }>(['get', namespacedKinds, '--all-namespaces', '-l', label])).items).filter(
         (name) => !name.startsWith(`Secret/${cluster.namespace}/`),
       );
       expect(elsewhere).toEqual([]);

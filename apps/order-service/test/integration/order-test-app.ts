@@ -1,16 +1,14 @@
 // order-service as its HTTP tests build it: a real database, the real payment
 // client, a stub sidecar standing in for payment-service, and requests made
 // the way its own sidecar relays them (with the app token).
-import request from 'supertest';
 import { DaprSidecar, type Knex } from '@orderflow/service-kit';
 import type express from 'express';
 import { buildOrderApp, buildOrderApps, type OrderAppDeps } from '../../src/app';
 import { InvalidToken } from '../../src/auth/customer-token-verifier';
 import { DaprPaymentClient } from '../../src/sidecar/payment-client';
 import { testLogger } from '../../../../test-support/logger';
+import { TEST_APP_TOKEN, viaSidecar } from '../../../../test-support/via-sidecar';
 
-/** What the stub "sidecar" presents to the app (APP_API_TOKEN). */
-export const TEST_APP_TOKEN = 'test-app-token-0123456789';
 /** The app id the tests' app trusts as a service (SERVICE_CALLERS). */
 export const TRUSTED_SERVICE = 'python-client';
 
@@ -56,8 +54,6 @@ export function buildTestOrderApps(db: Knex, sidecarPort: number, overrides: Par
   return buildOrderApps(testDeps(db, sidecarPort, { publicListener: { trustedProxyCount: 0, requestsPerClientAddressPerMinute: 10_000 }, ...overrides }));
 }
 
-/** Requests as our sidecar relays them: with the app token, nothing else. */
-export const viaSidecar = (app: express.Express) => request.agent(app).set('dapr-api-token', TEST_APP_TOKEN);
 
 /** Requests from a trusted service, as our sidecar relays them (the caller's sidecar names its app id). */
 export const asService = (app: express.Express, appId = TRUSTED_SERVICE) => viaSidecar(app).set('dapr-caller-app-id', appId);
@@ -81,3 +77,5 @@ export const confirmingPayments = (call: { body: unknown }) => {
     },
   };
 };
+
+export { TEST_APP_TOKEN, viaSidecar };

@@ -2,18 +2,15 @@
 // publisher against a stub sidecar (test-support/stub-sidecar.ts) when a test
 // brings one, and the outbox relay stopped unless the test asks for it, so a
 // test that drives the relay itself counts its own rounds.
-import request from 'supertest';
 import { DaprSidecar, type Knex } from '@orderflow/service-kit';
-import type express from 'express';
 import { buildPaymentApp, type PaymentAppDeps } from '../../src/app';
 import type { EventPublisher } from '../../src/domain/event-publisher';
 import { loadPaymentServiceConfig } from '../../src/config';
 import { DaprEventPublisher, PUBLISH_DEADLINE_MS } from '../../src/sidecar/event-publisher';
 import { testLogger } from '../../../../test-support/logger';
+import { TEST_APP_TOKEN, viaSidecar } from '../../../../test-support/via-sidecar';
 import type { StubSidecar } from '../../../../test-support/stub-sidecar';
 
-/** What the stub "sidecar" presents to the app (APP_API_TOKEN), in the tests that guard the app with it. */
-export const TEST_APP_TOKEN = 'test-app-token-0123456789';
 
 const defaults = loadPaymentServiceConfig({});
 /** The relay's settings in tests: the service's defaults (config.ts, PUBLISH_DEADLINE_MS), read from there. */
@@ -35,7 +32,7 @@ const noSidecar: EventPublisher = {
   },
 };
 
-export function buildTestPaymentApp(db: Knex, overrides: Partial<PaymentAppDeps> = {}, options: { relay?: 'running' | 'stopped' } = {}) {
+export function buildTestPaymentApp(db: Knex, overrides: Partial<PaymentAppDeps> = {}, options: { relay?: 'running' | 'paused' | 'stopped' } = {}) {
   const built = buildPaymentApp({
     db,
     publisher: noSidecar,
@@ -44,13 +41,12 @@ export function buildTestPaymentApp(db: Knex, overrides: Partial<PaymentAppDeps>
     bodyLimit: '64kb',
     ...overrides,
   });
+  // 'paused': as start.ts has it before `started` (the sidecar does not answer yet).
   if (options.relay === 'running') built.relay.start();
-  else void built.relay.stop();
+  else if (options.relay !== 'paused') void built.relay.stop();
   return built;
 }
 
-/** Requests as our sidecar relays them: with the app token. */
-export const viaSidecar = (app: express.Express) => request.agent(app).set('dapr-api-token', TEST_APP_TOKEN);
 
 /** Marks every event still in the outbox published: earlier tests' events are not this test's business. */
 export async function forgetUnpublishedEvents(db: Knex): Promise<void> {
@@ -77,3 +73,5 @@ export const paymentRequest = (overrides: object = {}) => ({
   customer: TEST_CUSTOMER,
   ...overrides,
 });
+
+export { TEST_APP_TOKEN, viaSidecar };

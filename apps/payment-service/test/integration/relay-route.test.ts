@@ -6,9 +6,8 @@ import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../../../../test-support/test-database';
 import { startStubSidecar, type StubSidecar } from '../../../../test-support/stub-sidecar';
 import { migrations } from '../../src/data/migrations';
-import { buildPaymentApp } from '../../src/app';
-import { testLogger } from '../../../../test-support/logger';
-import { buildTestPaymentApp, paymentRequest, publisherFor, startClean, TEST_APP_TOKEN, TEST_RELAY_OPTIONS, viaSidecar } from './payment-test-app';
+import { until } from '../../../../test-support/until';
+import { buildTestPaymentApp, paymentRequest, publisherFor, startClean, TEST_APP_TOKEN, viaSidecar } from './payment-test-app';
 
 let database: TestDatabase;
 let sidecar: StubSidecar;
@@ -40,16 +39,6 @@ async function eventLeftInTheOutbox(): Promise<string> {
 const publishedAt = async (orderReference: string) =>
   (await database.db('outbox_events').where({ partition_key: orderReference }).first()).published_at as Date | null;
 
-async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** A moment later, the event is still unpublished and nothing reached the sidecar. */
 async function expectNothingRelayed(orderReference: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -71,7 +60,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
 
     expect(tick.status).toBe(200);
     expect(tick.body).toEqual({ relaying: true });
-    await eventually('the event marked sent', () => publishedAt(orderReference));
+    await until('the event marked sent', async () => (await publishedAt(orderReference)) !== null, 5_000);
     const published = sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/kafka-pubsub/payment-topic'));
     expect(published.map((call) => (call.body as { data: { orderReference: string } }).data.orderReference)).toEqual([orderReference]);
     await relay.stop();
@@ -88,7 +77,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
     expect(first.body).toEqual({ relaying: true });
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ skipped: 'previous relay run still going' });
-    await eventually('the event marked sent', () => publishedAt(orderReference));
+    await until('the event marked sent', async () => (await publishedAt(orderReference)) !== null, 5_000);
     expect(sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/'))).toHaveLength(1);
     await relay.stop();
   });
@@ -96,14 +85,7 @@ describe('POST /outbox-relay (the cron binding\'s tick)', () => {
   it('before the relay is started (the sidecar does not answer yet), answers "relay not started" and publishes nothing', async () => {
     const orderReference = await eventLeftInTheOutbox();
     // As start.ts builds it, before `started`.
-    const { app, relay } = buildPaymentApp({
-      db: database.db,
-      publisher: publisherFor(sidecar.port),
-      relay: TEST_RELAY_OPTIONS,
-      logger: testLogger,
-      bodyLimit: '64kb',
-      appApiToken: TEST_APP_TOKEN,
-    });
+    const { app, relay } = buildTestPaymentApp(database.db, { publisher: publisherFor(sidecar.port), appApiToken: TEST_APP_TOKEN }, { relay: 'paused' });
 
     const tick = await viaSidecar(app).post('/outbox-relay');
 
@@ -151,7 +133,7 @@ describe('a recorded payment wakes the relay', () => {
       .send(paymentRequest({ orderReference }));
 
     expect(recorded.status).toBe(201);
-    await eventually('the event marked sent', () => publishedAt(orderReference));
+    await until('the event marked sent', async () => (await publishedAt(orderReference)) !== null, 5_000);
     expect(Date.now() - started).toBeLessThan(1_000);
     const published = sidecar.requests.filter((call) => call.path.startsWith('/v1.0/publish/kafka-pubsub/payment-topic'));
     expect(published.map((call) => (call.body as { data: { orderReference: string } }).data.orderReference)).toEqual([orderReference]);
