@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl, info, isGone, isNoAnswer, kafkaVersion, LOCAL, reportAndGoOn, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
+import { databaseUrl, info, isNoAnswer, kafkaVersion, LOCAL, reportAndGoOn, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
 import { Inbox } from './inbox.mjs';
 import { benchCommand, benchSettings } from './config.mjs';
 import { findStackProcesses, machineFacts, ResourceSampler, sidecarFacts } from './measure.mjs';
@@ -246,11 +246,7 @@ async function failFast(config, stack) {
   const thaw = () => {
     if (thawed) return;
     thawed = true;
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
+    signalUnlessGone(pid, 'SIGCONT');
   };
   const before = await untilPaid(`${tag}-ready`);
   if (before.seconds === null) return { skipped: 'orders were not being paid before payment-service was frozen' };
