@@ -15,11 +15,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
-import { startProcess } from '../lib/processes.mjs';
+import { findProcess, startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
 import { installHint } from '../install-hints.mjs';
-import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 import { isMissing, reportAndGoOn } from '../lib/errors.mjs';
 
