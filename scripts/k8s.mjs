@@ -51,7 +51,7 @@ async function checkLeftovers() {
 async function passThrough(tool, args) {
   const { inSandboxArgv, kubectlArgv } = await import('../tools/devstack/k8s/node.mjs');
   const { helmArgv, helmHome } = await import('../tools/devstack/k8s/dapr.mjs');
-  const argv = tool === 'helm' ? await helmArgv((await import('../tools/devstack/pieces/helm.mjs')).HELM) : kubectlArgv();
+  const argv = tool === 'helm' ? helmArgv((await import('../tools/devstack/pieces/helm.mjs')).HELM) : kubectlArgv();
   const [nsenter, ...rest] = inSandboxArgv([...argv, ...args], { mounts: false });
   const result = spawnSync(nsenter, rest, { stdio: 'inherit', env: { ...process.env, ...helmHome() } });
   process.exitCode = result.status ?? 1;

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl, info, isGone, isNoAnswer, kafkaVersion, LOCAL, reportAndGoOn, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
+import { databaseUrl, httpAnswers, info, kafkaVersion, LOCAL, reportAndGoOn, ROOT, settings, SetupError, signDevToken, step } from './devstack.mjs';
 import { Inbox } from './inbox.mjs';
 import { benchCommand, benchSettings } from './config.mjs';
 import { findStackProcesses, machineFacts, ResourceSampler, sidecarFacts } from './measure.mjs';
@@ -35,22 +35,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------
 // Is the stack there?
 
-async function answers(url) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await response.arrayBuffer();
-    return response.status >= 200 && response.status < 300;
-  } catch (error) {
-    if (isNoAnswer(error)) return false;
-    throw error;
-  }
-}
-
 /** True when every sidecar and app answers on the configured ports (then the bench uses them as they are). */
 export async function stackIsRunning() {
   for (const ports of Object.values(settings.apps)) {
-    if (!(await answers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`))) return false;
-    if (!(await answers(`http://127.0.0.1:${ports.appPort}/health/ready`))) return false;
+    if (!(await httpAnswers(`http://127.0.0.1:${ports.httpPort}/v1.0/healthz`))) return false;
+    if (!(await httpAnswers(`http://127.0.0.1:${ports.appPort}/health/ready`))) return false;
   }
   return true;
 }
@@ -246,11 +235,7 @@ async function failFast(config, stack) {
   const thaw = () => {
     if (thawed) return;
     thawed = true;
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
+    signalUnlessGone(pid, 'SIGCONT');
   };
   const before = await untilPaid(`${tag}-ready`);
   if (before.seconds === null) return { skipped: 'orders were not being paid before payment-service was frozen' };

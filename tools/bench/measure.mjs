@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { commandLineOf, isExitedProcess, isMissing, PROCESS_FILE, reportAndGoOn, ROOT, settings } from './devstack.mjs';
+import { commandLineOf, isExitedProcess, isMissing, PROCESS_FILE, readStamp, reportAndGoOn, ROOT, settings, stillRunsAsRecorded } from './devstack.mjs';
 import { round } from './stats.mjs';
 
 // ---------------------------------------------------------------------------------------
@@ -68,13 +68,8 @@ export function pidListeningOn(port) {
  * (tracing and mTLS) count as part of the stack too.
  */
 export function findStackProcesses() {
-  let recorded = {};
-  try {
-    recorded = JSON.parse(fs.readFileSync(PROCESS_FILE, 'utf8')).processes ?? {};
-  } catch (error) {
-    // Not started by the launcher (no record, or one cut short): found by port below.
-    if (!isMissing(error) && !(error instanceof SyntaxError)) throw error;
-  }
+  // Not started by the launcher (no record, or one cut short): found by port below.
+  const recorded = readStamp(PROCESS_FILE).processes ?? {};
   const ports = {
     postgres: settings.postgres.port,
     kafka: settings.kafka.port,
@@ -90,7 +85,7 @@ export function findStackProcesses() {
   for (const [name, port] of Object.entries(ports)) {
     const entry = recorded[name];
     const byPort = pidListeningOn(port);
-    if (entry && commandLineOf(entry.pid)?.includes(entry.command) && (byPort === undefined || byPort === entry.pid)) {
+    if (entry && stillRunsAsRecorded(entry) && (byPort === undefined || byPort === entry.pid)) {
       found[name] = { pid: entry.pid, source: 'processes.json' };
     } else if (byPort) {
       found[name] = { pid: byPort, source: `port ${port}` };

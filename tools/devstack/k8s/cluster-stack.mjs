@@ -107,7 +107,7 @@ export async function clusterTestSetup({ publicUrl, helm, postgres }) {
   return {
     publicUrl,
     kubectl: inSandboxArgv(kubectlArgv(), { mounts: false }),
-    helm: inSandboxArgv(await helmArgv(helm), { mounts: false }),
+    helm: inSandboxArgv(helmArgv(helm), { mounts: false }),
     helmEnv: helmHome(),
     // The one account of the cluster's state (`npm run k8s -- diagnose`), for a failing test's message.
     diagnose: [process.execPath, path.join(ROOT, 'scripts', 'k8s.mjs'), 'diagnose'],

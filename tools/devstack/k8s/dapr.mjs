@@ -20,7 +20,8 @@ import { BIN, K8S_DIR, moduleDir } from './build.mjs';
 import { LOCAL_REGISTRY, localImage } from './config.mjs';
 import { chartAppVersion, ensureDaprdImage } from './app-images.mjs';
 import { importImage, packImage } from './images.mjs';
-import { kubectl } from './node.mjs';
+import { inSandbox, kubectl } from './node.mjs';
+import { paths } from './layout.mjs';
 import { reportAndGoOn } from '../lib/errors.mjs';
 
 const CONTROL_PLANE = ['operator', 'injector', 'sentry'];
@@ -173,14 +174,12 @@ spec:
 
 /** Helm inside the node's network namespace, with its own folders in .local/k8s (never the user's Helm configuration). */
 export async function helmRun(helm, args, options = {}) {
-  const { inSandbox } = await import('./node.mjs');
-  const [binary, ...flags] = await helmArgv(helm);
+  const [binary, ...flags] = helmArgv(helm);
   return inSandbox(binary, [...flags, ...args], { mounts: false, env: helmHome(), ...options });
 }
 
 /** Helm with the admin kubeconfig (run it inside the sandbox, with helmHome() in its environment). */
-export async function helmArgv(helm) {
-  const { paths } = await import('./layout.mjs');
+export function helmArgv(helm) {
   return [helm, '--kubeconfig', paths.admin];
 }
 

@@ -25,7 +25,8 @@ import { BIN, K8S_PINS } from './build.mjs';
 import { ensurePki, localImage, writeConfiguration } from './config.mjs';
 import { importImage, packImage } from './images.mjs';
 import { HOST_SYSCTLS, network, paths } from './layout.mjs';
-import { isExitedProcess, isGone, isMissing, reportAndGoOn } from '../lib/errors.mjs';
+import { isExitedProcess, isMissing, reportAndGoOn } from '../lib/errors.mjs';
+import { signalUnlessGone } from '../lib/processes.mjs';
 
 const PIDS = path.join(paths.run, 'pids.json');
 const NAMESPACES = path.join(paths.run, 'namespaces.json');
@@ -325,15 +326,6 @@ spec:
 `;
 }
 
-/** A process that exited between livePid() and the signal is what we wanted: `down` goes on. */
-function signalUnlessGone(pid, signal) {
-  try {
-    process.kill(pid, signal);
-  } catch (error) {
-    if (!isGone(error)) throw error;
-  }
-}
-
 async function stopPid(name, { graceMs = 10_000 } = {}) {
   const pid = livePid(name);
   if (pid) {
@@ -376,11 +368,7 @@ export async function down() {
   if (sandbox) {
     for (const pid of processesOfTheNode(sandbox)) {
       info(`ending leftover process ${pid} (${comm(pid)})`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (error) {
-        if (!isGone(error)) throw error;
-      }
+      signalUnlessGone(pid, 'SIGKILL');
     }
     await new Promise((r) => setTimeout(r, 500));
   }

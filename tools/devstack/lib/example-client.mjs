@@ -8,7 +8,7 @@ import path from 'node:path';
 import { LOCAL, settings } from './settings.mjs';
 import { exitWithError, SetupError } from './step.mjs';
 import { recordProcessesIn, stopAll } from './processes.mjs';
-import { isNoAnswer } from './errors.mjs';
+import { httpAnswers } from './local-files.mjs';
 
 /**
  * `client`: { appID, appDirPath, ports ({ appPort?, httpPort, grpcPort,
@@ -26,12 +26,7 @@ export function runExampleClient(client, prepare = async () => ({})) {
 
 async function main(client, prepare) {
   const order = settings.apps['order-service'];
-  const up = await fetch(`http://127.0.0.1:${order.httpPort}/v1.0/healthz`, { signal: AbortSignal.timeout(2_000) })
-    .then((response) => response.ok)
-    .catch((error) => {
-      if (isNoAnswer(error)) return false;
-      throw error;
-    });
+  const up = await httpAnswers(`http://127.0.0.1:${order.httpPort}/v1.0/healthz`);
   if (!up) {
     throw new SetupError(`orderflow is not running (no sidecar answers on 127.0.0.1:${order.httpPort})`, {
       hint: 'start it with `npm start` in another terminal, then run this again',

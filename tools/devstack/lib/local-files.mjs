@@ -6,13 +6,13 @@ import path from 'node:path';
 import { isMissing, isNoAnswer } from './errors.mjs';
 import { SetupError } from './step.mjs';
 
-/** The JSON in `file`, or `{}` when it is missing or unreadable (a stamp not written yet). */
-export function readStamp(file) {
+/** The JSON in `file`, or `fallback` when it is missing or cut short (a stamp not written yet). */
+export function readStamp(file, fallback = {}) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     // Missing, or cut short by a run that was killed while writing it: either way no stamp.
-    if (isMissing(error) || error instanceof SyntaxError) return {};
+    if (isMissing(error) || error instanceof SyntaxError) return fallback;
     throw error;
   }
 }

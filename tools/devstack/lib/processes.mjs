@@ -62,6 +62,18 @@ export function stillRunsAsRecorded({ pid, command }, readCommandLine = commandL
   return Boolean(command) && Boolean(readCommandLine(pid)?.includes(command));
 }
 
+/**
+ * Sends `signal` to `pid` (a negative pid: its process group). A process that
+ * exited before the signal is what we wanted: the caller goes on.
+ */
+export function signalUnlessGone(pid, signal) {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+}
+
 /** True while `pid` runs (signal 0 asks the kernel, signalling nothing). */
 export function pidRuns(pid) {
   try {
@@ -90,13 +102,7 @@ export async function stopOrphans() {
   if (recorded.owner && commandLineOf(recorded.owner)?.includes('orderflow.mjs')) return 0;
   // (entry) => ...: filter and some pass the index as a second argument, which is not a command-line reader.
   const orphans = Object.values(recorded.processes ?? {}).filter((entry) => stillRunsAsRecorded(entry));
-  for (const { pid } of orphans) {
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch (error) {
-      if (!isGone(error)) throw error;
-    }
-  }
+  for (const { pid } of orphans) signalUnlessGone(-pid, 'SIGTERM');
   const deadline = Date.now() + 15_000;
   while (orphans.some((entry) => stillRunsAsRecorded(entry)) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -83,6 +83,12 @@ const SOURCE_DIR = path.join(ROOT, 'dapr', 'daprd');
 /** The CLI's runtime path (its --runtime-path / DAPR_RUNTIME_PATH): daprd is at <it>/.dapr/bin/daprd. */
 export const RUNTIME_PATH = path.join(LOCAL, 'dapr');
 const DAPRD = path.join(RUNTIME_PATH, '.dapr', 'bin', 'daprd');
+/** daprd of the user's own `dapr init` installation (ORDERFLOW_USE_SYSTEM_DAPR=1). */
+const SYSTEM_DAPRD = path.join(os.homedir(), '.dapr', 'bin', 'daprd');
+/** The daprd the sidecars run: ours, or the user's with ORDERFLOW_USE_SYSTEM_DAPR=1. */
+function daprdInUse() {
+  return process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1' ? SYSTEM_DAPRD : DAPRD;
+}
 const SENTRY = path.join(RUNTIME_PATH, '.dapr', 'bin', 'sentry');
 /**
  * Sentry needs no component registration, so Dapr's own main package is built
@@ -222,7 +228,7 @@ export async function ensureDaprToolchain({ requireCli = false } = {}) {
 /** The user's own `dapr init` installation: nothing is built. */
 async function useSystemDapr() {
   const home = os.homedir();
-  const daprd = path.join(home, '.dapr', 'bin', 'daprd');
+  const daprd = SYSTEM_DAPRD;
   // `dapr init --slim` installs no Sentry: tools/devstack/pieces/sentry.mjs says what to do then.
   const sentry = path.join(home, '.dapr', 'bin', 'sentry');
   const dapr = findOnPath('dapr');
@@ -445,13 +451,13 @@ export const piece = definePiece({
   kind: 'tool',
   async detect() {
     const system = process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1';
-    const daprd = system ? path.join(os.homedir(), '.dapr', 'bin', 'daprd') : DAPRD;
+    const daprd = daprdInUse();
     return { installed: isExecutable(daprd), running: false, where: system ? daprd : path.relative(ROOT, daprd), version: DAPR_PINS.dapr, note: system ? 'ORDERFLOW_USE_SYSTEM_DAPR=1' : 'built from dapr/daprd' };
   },
   install: ensureDaprToolchain,
   start: ensureDaprToolchain,
   async health() {
-    return toolRuns(process.env.ORDERFLOW_USE_SYSTEM_DAPR === '1' ? path.join(os.homedir(), '.dapr', 'bin', 'daprd') : DAPRD);
+    return toolRuns(daprdInUse());
   },
   // The sidecars stop with their apps (lib/processes.mjs stopAll).
   stop: async () => undefined,

@@ -20,10 +20,10 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { LOCAL } from '../lib/settings.mjs';
+import { readStamp } from '../lib/local-files.mjs';
 import { run, SetupError } from '../lib/step.mjs';
 import { installHint } from '../install-hints.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
-import { isMissing } from '../lib/errors.mjs';
 
 export const DEV_ISSUER_FILE = path.join(LOCAL, 'run', 'dev-issuer.json');
 /** The audience order-service accepts locally: the order API. */
@@ -164,13 +164,9 @@ export async function startDevIssuer({ port = configuredPort(), file = DEV_ISSUE
 
 /** The issuer of the current run, as the issuer file says; undefined when none has started. */
 export function readDevIssuer(file = DEV_ISSUER_FILE) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    // No file, or one cut short (a launcher killed while writing it): no issuer to be found there.
-    if (isMissing(error) || error instanceof SyntaxError) return undefined;
-    throw error;
-  }
+  // No file, or one cut short (a launcher killed while writing it): no issuer to be found there.
+  // (null, not undefined, as the fallback: undefined would pick readStamp's default {}.)
+  return readStamp(file, null) ?? undefined;
 }
 
 /** What order-service needs to check this issuer's tokens (its AUTH_* settings); {} when none runs. */

@@ -15,11 +15,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
-import { startProcess } from '../lib/processes.mjs';
+import { findProcess, startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
 import { installHint } from '../install-hints.mjs';
-import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 import { isMissing, reportAndGoOn } from '../lib/errors.mjs';
 
@@ -78,6 +77,11 @@ async function checkMaven() {
   }
 }
 
+/** Whether `dir` holds the broker's own jar (kafka_2.13-<version>.jar); throws as readdirSync does when `dir` is missing. */
+function hasBrokerJar(dir) {
+  return fs.readdirSync(dir).some((f) => f.startsWith('kafka_2.13-'));
+}
+
 /**
  * Fetches the broker's jars into .local/kafka/<version>/libs unless a complete
  * copy for the pinned POM is already there. Returns the libs directory.
@@ -88,7 +92,7 @@ export async function ensureKafka() {
   const libs = libsDir(version);
   const pomHash = crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
   try {
-    if (fs.readFileSync(stampFile(version), 'utf8').trim() === pomHash && fs.readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) {
+    if (fs.readFileSync(stampFile(version), 'utf8').trim() === pomHash && hasBrokerJar(libs)) {
       info(`Kafka ${version} jars already in ${path.relative(ROOT, libs)}`);
       return libs;
     }
@@ -105,7 +109,7 @@ export async function ensureKafka() {
     ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`],
     { hint: 'Maven Central must be reachable (or the jars already in ~/.m2); a proxy goes in ~/.m2/settings.xml' },
   );
-  if (!fs.existsSync(staging) || !fs.readdirSync(staging).some((f) => f.startsWith('kafka_2.13-'))) {
+  if (!fs.existsSync(staging) || !hasBrokerJar(staging)) {
     throw new SetupError(`mvn finished but left no kafka_2.13 jar in ${staging}`);
   }
   fs.rmSync(libs, { recursive: true, force: true });
@@ -342,7 +346,7 @@ export async function createTopics() {
 
 /** Whether a complete copy of the pinned broker's jars is in .local/kafka. */
 function jarsInstalled(version) {
-  return fs.existsSync(stampFile(version)) && fs.existsSync(libsDir(version)) && fs.readdirSync(libsDir(version)).some((f) => f.startsWith('kafka_2.13-'));
+  return fs.existsSync(stampFile(version)) && fs.existsSync(libsDir(version)) && hasBrokerJar(libsDir(version));
 }
 
 /** The piece (tools/devstack/lib/piece.mjs): the broker on KAFKA_PORT (KRaft controller on KAFKA_CONTROLLER_PORT). */

@@ -4,11 +4,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startProcess } from '../lib/processes.mjs';
+import { findProcess, startProcess } from '../lib/processes.mjs';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
 import { info, SetupError, waitFor } from '../lib/step.mjs';
 import { tcpAnswers } from '../lib/local-files.mjs';
-import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 import { isNoAnswer } from '../lib/errors.mjs';
 
@@ -16,6 +15,14 @@ import { isNoAnswer } from '../lib/errors.mjs';
 export const mailDevUrl = `http://127.0.0.1:${settings.smtp.webPort}`;
 
 const MAILDEV_BIN = path.join(ROOT, 'node_modules', '.bin', 'maildev');
+
+/** MailDev's executable. MailDev is an npm package of the root workspace: npm ci installs it. */
+function ensureMailDev() {
+  if (!fs.existsSync(MAILDEV_BIN)) {
+    throw new SetupError(`MailDev is not installed (${path.relative(ROOT, MAILDEV_BIN)} is missing)`, { hint: 'run npm ci' });
+  }
+  return MAILDEV_BIN;
+}
 
 /** True when a MailDev (or something speaking its API) answers GET /api/email with a list. */
 async function apiAnswers() {
@@ -138,12 +145,7 @@ export async function startMailDev({ user, password } = {}) {
     }
   }
 
-  if (!fs.existsSync(MAILDEV_BIN)) {
-    throw new SetupError(`MailDev is not installed (${path.relative(ROOT, MAILDEV_BIN)} is missing)`, {
-      hint: 'run npm ci',
-    });
-  }
-  const script = fs.realpathSync(MAILDEV_BIN);
+  const script = fs.realpathSync(ensureMailDev());
 
   // MailDev reads MAILDEV_* variables and looks for .maildevrc.json / maildev.config.*
   // in its working directory and every parent. Neither may turn on relaying or move the
@@ -234,9 +236,7 @@ export const piece = definePiece({
     return { installed: fs.existsSync(MAILDEV_BIN), running, where: running ? mailDevUrl : path.relative(ROOT, MAILDEV_BIN) };
   },
   async install() {
-    // MailDev is an npm package of the root workspace: npm ci installs it.
-    if (!fs.existsSync(MAILDEV_BIN)) throw new SetupError(`MailDev is not installed (${path.relative(ROOT, MAILDEV_BIN)} is missing)`, { hint: 'run npm ci' });
-    return MAILDEV_BIN;
+    return ensureMailDev();
   },
   start: startMailDev,
   async health() {

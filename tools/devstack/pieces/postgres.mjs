@@ -637,12 +637,13 @@ export const piece = definePiece({
     }
     const versions = installedServerVersions();
     const cluster = projectCluster();
+    const portTaken = !cluster.running && (await tcpAnswers(port));
     return {
       installed: versions.length > 0,
-      running: Boolean(cluster.running) || (await tcpAnswers(port)),
+      running: Boolean(cluster.running) || portTaken,
       where: `${path.relative(ROOT, cluster.dataDir)}${cluster.running ? ` (PID ${cluster.running.pid}, port ${cluster.running.port})` : ''}`,
       version: versions[0],
-      ...(!cluster.running && (await tcpAnswers(port)) && { note: `port ${port} is taken by a server that is not the project cluster` }),
+      ...(portTaken && { note: `port ${port} is taken by a server that is not the project cluster` }),
     };
   },
   install: ensurePostgres,

@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL, ROOT, settings } from '../lib/settings.mjs';
-import { startProcess } from '../lib/processes.mjs';
+import { findProcess, startProcess } from '../lib/processes.mjs';
 import { info, run, SetupError, waitFor } from '../lib/step.mjs';
 import { httpAnswers } from '../lib/local-files.mjs';
 import { installHint } from '../install-hints.mjs';
-import { findProcess } from '../lib/processes.mjs';
 import { definePiece, healthy, notHealthy } from '../lib/piece.mjs';
 
 export const ZIPKIN_VERSION = '3.5.1';

@@ -12,7 +12,7 @@ const DEVSTACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const ROOT = path.resolve(DEVSTACK, '../..');
 
 /** Every .mjs of tools/devstack (its tests aside) and scripts/. */
-export function platformSources() {
+function platformSources() {
   const found = [];
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
